@@ -1,0 +1,112 @@
+/**
+ * The JSON shapes the engine hands to its callers (CLI `--json`, IPC, the web bridge),
+ * exactly as DESIGN.md specifies them.
+ */
+import type { UvmOs } from '../hcs/backend.js';
+
+export interface UvmOptions {
+  vpmemCount: number;
+  vpmemMaxSizeBytes: number;
+  scsiControllers: number;
+  physicallyBacked: boolean;
+  vpmemMultiMapping: boolean;
+}
+
+export interface ScsiView {
+  controller: number;
+  lun: number;
+  hostPath: string;
+  uvmPath: string;
+  readOnly: boolean;
+  refCount: number;
+}
+
+export interface VpmemMappingView {
+  offset: number;
+  sizeBytes: number;
+  hostPath: string;
+  uvmPath: string;
+  refCount: number;
+}
+
+export interface VpmemView {
+  device: number;
+  hostPath: string | null;
+  uvmPath: string | null;
+  sizeBytes: number;
+  refCount: number;
+  mappings: VpmemMappingView[];
+}
+
+export interface VsmbView {
+  name: string;
+  hostPath: string;
+  uvmPath: string;
+  readOnly: boolean;
+  refCount: number;
+  options: Record<string, boolean>;
+}
+
+export interface CombinedLayersView {
+  containerRootPath: string;
+  layers: string[];
+  scratchPath: string;
+}
+
+export interface ReservedView {
+  kind: 'scsi';
+  controller: number;
+  lun: number;
+  purpose: string;
+}
+
+export interface UvmView {
+  id: string;
+  os: UvmOs;
+  state: string;
+  options: UvmOptions;
+  scsi: ScsiView[];
+  vpmem: VpmemView[];
+  vsmb: VsmbView[];
+  combinedLayers: CombinedLayersView[];
+  reserved: ReservedView[];
+}
+
+export interface UvmSummary {
+  id: string;
+  os: UvmOs;
+  state: string;
+  scsi: number;
+  vpmem: number;
+  vsmb: number;
+  containers: number;
+}
+
+/** `host`: a parent layer of a process-isolated (Argon) container, prepared on the host. */
+export type LayerDeviceKind = 'vpmem' | 'mapped' | 'scsi' | 'vsmb' | 'host';
+
+export interface ContainerLayerView {
+  folder: string;
+  kind: LayerDeviceKind;
+  device: string;
+  uvmPath: string;
+  released: boolean;
+}
+
+export interface ContainerView {
+  uvm: string | null;
+  guestRoot: string;
+  rootfs: string;
+  scratch: { hostPath: string; device: string };
+  layers: ContainerLayerView[];
+}
+
+export interface LogEntry {
+  seq: number;
+  time: string;
+  uvm: string | null;
+  request: unknown;
+  ok: boolean;
+  error?: { code: string; message: string; hresult?: string };
+  ms: number;
+}
