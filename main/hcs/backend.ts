@@ -14,6 +14,10 @@ export interface UvmCreateConfig {
   scsiControllers: number;
   physicallyBacked: boolean;
   vpmemMultiMapping: boolean;
+  /** hcs backend, LCOW: folder holding the boot files (`kernel` or `vmlinux`, `initrd.img`). */
+  bootFilesPath?: string;
+  /** hcs backend, WCOW: a base image's `UtilityVM` folder. */
+  utilityVmPath?: string;
 }
 
 export interface ComputeSystemInfo {
