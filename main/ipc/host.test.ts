@@ -1,0 +1,133 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { OperationStep } from '../engine/service-api.js';
+import { API, EVENTS, methodByChannel, type ChangeEvent, type UvmLayersApi } from './api.js';
+import { createApiClient, type ApiTransport } from './client.js';
+import { createApiHost, type ApiHost } from './host.js';
+import { unwrap } from './result.js';
+import { MemoryLayerService } from './testing/memory-service.js';
+
+/** Client and host joined through JSON, the way the WebSocket bridge joins them. */
+function pipe(host: ApiHost): ApiTransport {
+  const listeners = new Map<string, Set<(payload: unknown) => void>>();
+  const deliver = (channel: string, payload: unknown): void => {
+    for (const l of listeners.get(channel) ?? []) l(JSON.parse(JSON.stringify(payload)));
+  };
+  host.onChange((event) => deliver(EVENTS.change, event));
+  return {
+    async invoke(channel, payload) {
+      const method = methodByChannel(channel) ?? channel;
+      const result = await host.call(method, JSON.parse(JSON.stringify(payload)), {
+        onProgress: (event) => deliver(EVENTS.progress, event),
+      });
+      return JSON.parse(JSON.stringify(result)) as unknown;
+    },
+    on(channel, listener) {
+      const set = listeners.get(channel) ?? new Set();
+      listeners.set(channel, set);
+      set.add(listener);
+      return () => set.delete(listener);
+    },
+  };
+}
+
+describe('API host and client', () => {
+  let service: MemoryLayerService;
+  let host: ApiHost;
+  let api: UvmLayersApi;
+  const setup = (failAt?: number): void => {
+    service = new MemoryLayerService(failAt === undefined ? {} : { failAt });
+    host = createApiHost(service, { host: 'web', version: '1.2.3' });
+    api = createApiClient(pipe(host));
+  };
+  afterEach(() => host.close());
+
+  it('reports who hosts it', async () => {
+    setup();
+    expect(unwrap(await api.info())).toEqual({
+      host: 'web',
+      backend: 'sim',
+      stateDir: '/memory',
+      canPickFolders: false,
+      version: '1.2.3',
+    });
+  });
+
+  it('creates, lists and shows a UVM through the envelope', async () => {
+    setup();
+    const created = unwrap(await api.createUvm({ id: 'u1', os: 'linux' }));
+    expect(created.id).toBe('u1');
+    expect(unwrap(await api.listUvms()).map((u) => u.id)).toEqual(['u1']);
+    expect(unwrap(await api.showUvm({ id: 'u1' })).os).toBe('linux');
+  });
+
+  it('keeps error codes across the boundary', async () => {
+    setup();
+    const result = await api.showUvm({ id: 'missing' });
+    expect(result).toEqual({ ok: false, error: { code: 'UVM_NOT_FOUND', message: 'uvm missing not found' } });
+  });
+
+  it('refuses a malformed payload before the service sees it', async () => {
+    setup();
+    const bad = await host.call('mount', { args: { uvm: 'u1', guestRoot: '/x', layers: 'no', scratch: '/s' } });
+    expect(bad).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } });
+    expect(bad.ok ? '' : bad.error.message).toMatch(/args\.layers/);
+    expect(await host.call('showUvm', { args: { id: 'u1' }, extra: 1 })).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } });
+    expect(await host.call('constructor', {})).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } });
+    expect(await host.call('listUvms', 'nope')).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } });
+    expect(await host.call('showUvm', { args: {}, taskId: '../../x' })).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } });
+  });
+
+  it('streams mount progress to the caller, and the rollback of a fault with the HRESULT', async () => {
+    setup(2);
+    unwrap(await api.createUvm({ id: 'u1', os: 'linux' }));
+    const steps: OperationStep[] = [];
+    const result = await api.mount({ uvm: 'u1', guestRoot: '/run/gcs/c/1', layers: ['/l/a', '/l/b'], scratch: '/s' }, (s) => steps.push(s));
+    expect(result).toMatchObject({ ok: false, error: { code: 'HCS_ERROR', hresult: '0x80004005' } });
+    const finals = steps.filter((s) => s.status !== 'running');
+    expect(finals.map((s) => [s.status, s.rollback])).toEqual([
+      ['done', false],
+      ['failed', false],
+      ['done', true],
+    ]);
+    expect(unwrap(await api.showUvm({ id: 'u1' })).vpmem).toEqual([]);
+  });
+
+  it('numbers change events and announces its own mutations at once', async () => {
+    setup();
+    const events: ChangeEvent[] = [];
+    const stop = api.onChange((e) => events.push(e));
+    const snap = unwrap(await api.snapshot());
+    unwrap(await api.createUvm({ id: 'u1', os: 'windows' }));
+    expect(events.length).toBeGreaterThan(0);
+    expect(events.map((e) => e.revision)).toEqual(events.map((_, i) => snap.revision + i + 1));
+    expect(events.every((e) => e.epoch === snap.epoch)).toBe(true);
+    expect(events.some((e) => e.change.kind === 'uvm' && e.change.id === 'u1')).toBe(true);
+    stop();
+    const count = events.length;
+    service.mutate('u1', (v) => (v.state = 'Stopped'));
+    expect(events.length).toBe(count);
+  });
+
+  it('offers folder dialogs only when the embedding process provides them', async () => {
+    setup();
+    expect(await api.pickFolders({ multiple: true })).toMatchObject({ ok: false, error: { code: 'NOT_SUPPORTED' } });
+    const withDialogs = createApiHost(service, { host: 'electron', version: '0', pickFolders: () => Promise.resolve(['/a']) });
+    expect(await withDialogs.call('pickFolders', { args: { multiple: false } })).toEqual({ ok: true, value: ['/a'] });
+    withDialogs.close();
+  });
+
+  it('every table method is callable through the client', () => {
+    setup();
+    for (const name of Object.keys(API)) expect(typeof (api as unknown as Record<string, unknown>)[name]).toBe('function');
+  });
+
+  it('a failed transport becomes an error envelope, not a throw', async () => {
+    const broken = createApiClient({
+      invoke: () => Promise.reject(new Error('socket closed')),
+      on: () => () => undefined,
+    });
+    expect(await broken.listUvms()).toEqual({ ok: false, error: { code: 'INTERNAL', message: 'uvm:list failed: socket closed' } });
+    const garbage = createApiClient({ invoke: () => Promise.resolve(42), on: () => () => undefined });
+    expect(await garbage.listUvms()).toMatchObject({ ok: false, error: { code: 'INTERNAL' } });
+  });
+});
