@@ -3,7 +3,6 @@
  * preload, a WebSocket in the browser bridge, an in-memory pipe in tests. The result is a plain
  * object of functions, safe to hand to `contextBridge` and to freeze.
  */
-import type { OperationStep } from '../engine/service-api.js';
 import {
   API,
   EVENTS,
