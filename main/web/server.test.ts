@@ -45,7 +45,7 @@ function call(ws: WebSocket, id: number, channel: string, args: unknown, taskId?
   const events: ServerMessage[] = [];
   return new Promise((resolve) => {
     const onMessage = (data: WebSocket.RawData): void => {
-      const message = JSON.parse(String(data)) as ServerMessage;
+      const message = JSON.parse((data as Buffer).toString()) as ServerMessage;
       if (message.type === 'result' && message.id === id) {
         ws.off('message', onMessage);
         resolve({ result: message.result, events });
@@ -141,7 +141,7 @@ describe('serve', () => {
     expect((await call(ws, 4, 'fs:read', {})).result).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } });
 
     const next = new Promise<ChangeEvent>((resolve) =>
-      ws.once('message', (data) => resolve((JSON.parse(String(data)) as { payload: ChangeEvent }).payload)),
+      ws.once('message', (data) => resolve((JSON.parse((data as Buffer).toString()) as { payload: ChangeEvent }).payload)),
     );
     service.mutate('u1', (v) => (v.state = 'Paused'));
     expect((await next).change).toEqual({ kind: 'uvm', id: 'u1', revision: 2 });
