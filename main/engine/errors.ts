@@ -114,3 +114,9 @@ export function toUvmLayersError(error: unknown): UvmLayersError {
 export function isErrorCode(error: unknown, code: ErrorCode): boolean {
   return error instanceof UvmLayersError && error.code === code;
 }
+
+/** Prefixes context (UVM, device, path) to a failure; its code and HRESULT stay the cause's. */
+export function withContext(message: string, cause: unknown): UvmLayersError {
+  const inner = toUvmLayersError(cause);
+  return wrapError(inner.code, message, inner);
+}

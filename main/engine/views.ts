@@ -97,7 +97,7 @@ export interface ContainerView {
   uvm: string | null;
   guestRoot: string;
   rootfs: string;
-  scratch: { hostPath: string; device: string };
+  scratch: { hostPath: string; device: string; released: boolean };
   layers: ContainerLayerView[];
 }
 
