@@ -1,11 +1,18 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import type { CreateUvmRequest, MountRequest, RemoveUvmRequest, UnmountRequest } from '../engine/service-api.js';
+import type {
+  CreateUvmRequest,
+  MountRequest,
+  RemoveUvmRequest,
+  UnmountRequest,
+} from '../engine/service-api.js';
 import { API, EVENTS, METHOD_NAMES, methodByChannel, methodByName, type ArgsOf } from './api.js';
 
 describe('the API table', () => {
   it('gives every method a distinct <domain>:<verb> channel, distinct from the event channels', () => {
     const channels = METHOD_NAMES.map((m) => API[m].channel);
-    expect(new Set([...channels, ...Object.values(EVENTS)]).size).toBe(channels.length + Object.values(EVENTS).length);
+    expect(new Set([...channels, ...Object.values(EVENTS)]).size).toBe(
+      channels.length + Object.values(EVENTS).length,
+    );
     for (const channel of channels) expect(channel).toMatch(/^[a-z]+:[a-z-]+$/);
   });
 
@@ -18,7 +25,12 @@ describe('the API table', () => {
   });
 
   it('marks exactly the long operations as reporting progress', () => {
-    expect(METHOD_NAMES.filter((m) => API[m].progress).sort()).toEqual(['createUvm', 'mount', 'removeUvm', 'unmount']);
+    expect(METHOD_NAMES.filter((m) => API[m].progress).sort()).toEqual([
+      'createUvm',
+      'mount',
+      'removeUvm',
+      'unmount',
+    ]);
   });
 
   it('argument types match the service requests', () => {

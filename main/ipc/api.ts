@@ -98,7 +98,11 @@ export const API = {
   removeUvm: method('uvm:remove', removeUvmArgs, returns<null>(), true),
   mount: method('layers:mount', mountArgs, returns<{ rootfs: string }>(), true),
   unmount: method('layers:unmount', unmountArgs, returns<null>(), true),
-  containers: method('containers:list', s.object({ uvm: s.optional(id) }), returns<ContainerView[]>()),
+  containers: method(
+    'containers:list',
+    s.object({ uvm: s.optional(id) }),
+    returns<ContainerView[]>(),
+  ),
   log: method(
     'log:list',
     s.object({ uvm: s.optional(id), tail: s.optional(s.int({ min: 1, max: 1_000_000 })) }),
@@ -109,9 +113,13 @@ export const API = {
 
 export type Api = typeof API;
 export type MethodName = keyof Api;
-export type ArgsOf<M extends MethodName> = Api[M] extends MethodSpec<infer A, unknown, boolean> ? A : never;
-export type ResultOf<M extends MethodName> = Api[M] extends MethodSpec<unknown, infer R, boolean> ? R : never;
-export type ProgressMethod = { [M in MethodName]: Api[M]['progress'] extends true ? M : never }[MethodName];
+export type ArgsOf<M extends MethodName> =
+  Api[M] extends MethodSpec<infer A, unknown, boolean> ? A : never;
+export type ResultOf<M extends MethodName> =
+  Api[M] extends MethodSpec<unknown, infer R, boolean> ? R : never;
+export type ProgressMethod = {
+  [M in MethodName]: Api[M]['progress'] extends true ? M : never;
+}[MethodName];
 
 export const METHOD_NAMES = Object.keys(API) as MethodName[];
 
@@ -120,7 +128,9 @@ export function methodByName(name: string): MethodName | undefined {
   return Object.hasOwn(API, name) ? (name as MethodName) : undefined;
 }
 
-const BY_CHANNEL = new Map<string, MethodName>(METHOD_NAMES.map((name) => [API[name].channel, name]));
+const BY_CHANNEL = new Map<string, MethodName>(
+  METHOD_NAMES.map((name) => [API[name].channel, name]),
+);
 
 /** The method a channel belongs to, if any. */
 export function methodByChannel(channel: string): MethodName | undefined {

@@ -46,7 +46,11 @@ export function createApiClient(transport: ApiTransport): UvmLayersApi {
     progressListeners.get(event.taskId)?.(event.step);
   };
 
-  async function call(name: MethodName, args: unknown, progress?: ProgressCallback): Promise<Result<unknown>> {
+  async function call(
+    name: MethodName,
+    args: unknown,
+    progress?: ProgressCallback,
+  ): Promise<Result<unknown>> {
     const spec = API[name];
     const payload: InvokePayload = { args: args ?? {} };
     let taskId: string | undefined;
@@ -58,7 +62,8 @@ export function createApiClient(transport: ApiTransport): UvmLayersApi {
     }
     try {
       const result = await transport.invoke(spec.channel, payload);
-      if (!isResult(result)) return fail({ code: 'INTERNAL', message: `malformed reply on ${spec.channel}` });
+      if (!isResult(result))
+        return fail({ code: 'INTERNAL', message: `malformed reply on ${spec.channel}` });
       return result;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);

@@ -63,26 +63,49 @@ describe('API host and client', () => {
   it('keeps error codes across the boundary', async () => {
     setup();
     const result = await api.showUvm({ id: 'missing' });
-    expect(result).toEqual({ ok: false, error: { code: 'UVM_NOT_FOUND', message: 'uvm missing not found' } });
+    expect(result).toEqual({
+      ok: false,
+      error: { code: 'UVM_NOT_FOUND', message: 'uvm missing not found' },
+    });
   });
 
   it('refuses a malformed payload before the service sees it', async () => {
     setup();
-    const bad = await host.call('mount', { args: { uvm: 'u1', guestRoot: '/x', layers: 'no', scratch: '/s' } });
+    const bad = await host.call('mount', {
+      args: { uvm: 'u1', guestRoot: '/x', layers: 'no', scratch: '/s' },
+    });
     expect(bad).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } });
     expect(bad.ok ? '' : bad.error.message).toMatch(/args\.layers/);
-    expect(await host.call('showUvm', { args: { id: 'u1' }, extra: 1 })).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } });
-    expect(await host.call('constructor', {})).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } });
-    expect(await host.call('listUvms', 'nope')).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } });
-    expect(await host.call('showUvm', { args: {}, taskId: '../../x' })).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } });
+    expect(await host.call('showUvm', { args: { id: 'u1' }, extra: 1 })).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_ARGUMENT' },
+    });
+    expect(await host.call('constructor', {})).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_ARGUMENT' },
+    });
+    expect(await host.call('listUvms', 'nope')).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_ARGUMENT' },
+    });
+    expect(await host.call('showUvm', { args: {}, taskId: '../../x' })).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_ARGUMENT' },
+    });
   });
 
   it('streams mount progress to the caller, and the rollback of a fault with the HRESULT', async () => {
     setup(2);
     unwrap(await api.createUvm({ id: 'u1', os: 'linux' }));
     const steps: OperationStep[] = [];
-    const result = await api.mount({ uvm: 'u1', guestRoot: '/run/gcs/c/1', layers: ['/l/a', '/l/b'], scratch: '/s' }, (s) => steps.push(s));
-    expect(result).toMatchObject({ ok: false, error: { code: 'HCS_ERROR', hresult: '0x80004005' } });
+    const result = await api.mount(
+      { uvm: 'u1', guestRoot: '/run/gcs/c/1', layers: ['/l/a', '/l/b'], scratch: '/s' },
+      (s) => steps.push(s),
+    );
+    expect(result).toMatchObject({
+      ok: false,
+      error: { code: 'HCS_ERROR', hresult: '0x80004005' },
+    });
     const finals = steps.filter((s) => s.status !== 'running');
     expect(finals.map((s) => [s.status, s.rollback])).toEqual([
       ['done', false],
@@ -110,15 +133,26 @@ describe('API host and client', () => {
 
   it('offers folder dialogs only when the embedding process provides them', async () => {
     setup();
-    expect(await api.pickFolders({ multiple: true })).toMatchObject({ ok: false, error: { code: 'NOT_SUPPORTED' } });
-    const withDialogs = createApiHost(service, { host: 'electron', version: '0', pickFolders: () => Promise.resolve(['/a']) });
-    expect(await withDialogs.call('pickFolders', { args: { multiple: false } })).toEqual({ ok: true, value: ['/a'] });
+    expect(await api.pickFolders({ multiple: true })).toMatchObject({
+      ok: false,
+      error: { code: 'NOT_SUPPORTED' },
+    });
+    const withDialogs = createApiHost(service, {
+      host: 'electron',
+      version: '0',
+      pickFolders: () => Promise.resolve(['/a']),
+    });
+    expect(await withDialogs.call('pickFolders', { args: { multiple: false } })).toEqual({
+      ok: true,
+      value: ['/a'],
+    });
     withDialogs.close();
   });
 
   it('every table method is callable through the client', () => {
     setup();
-    for (const name of Object.keys(API)) expect(typeof (api as unknown as Record<string, unknown>)[name]).toBe('function');
+    for (const name of Object.keys(API))
+      expect(typeof (api as unknown as Record<string, unknown>)[name]).toBe('function');
   });
 
   it('a failed transport becomes an error envelope, not a throw', async () => {
@@ -126,8 +160,14 @@ describe('API host and client', () => {
       invoke: () => Promise.reject(new Error('socket closed')),
       on: () => () => undefined,
     });
-    expect(await broken.listUvms()).toEqual({ ok: false, error: { code: 'INTERNAL', message: 'uvm:list failed: socket closed' } });
-    const garbage = createApiClient({ invoke: () => Promise.resolve(42), on: () => () => undefined });
+    expect(await broken.listUvms()).toEqual({
+      ok: false,
+      error: { code: 'INTERNAL', message: 'uvm:list failed: socket closed' },
+    });
+    const garbage = createApiClient({
+      invoke: () => Promise.resolve(42),
+      on: () => () => undefined,
+    });
     expect(await garbage.listUvms()).toMatchObject({ ok: false, error: { code: 'INTERNAL' } });
   });
 });

@@ -41,7 +41,10 @@ export interface ApiHost {
 }
 
 type Handlers = {
-  [M in MethodName]: (args: ArgsOf<M>, progress: ProgressListener | undefined) => Promise<ResultOf<M>>;
+  [M in MethodName]: (
+    args: ArgsOf<M>,
+    progress: ProgressListener | undefined,
+  ) => Promise<ResultOf<M>>;
 };
 
 export function createApiHost(service: LayerService, services: HostServices): ApiHost {
@@ -67,7 +70,11 @@ export function createApiHost(service: LayerService, services: HostServices): Ap
    * at once so this process's own windows update without waiting for the watcher.
    */
   const touched = (uvm: string | undefined): void => {
-    emit(uvm === undefined ? { kind: 'host', revision: null } : { kind: 'uvm', id: uvm, revision: null });
+    emit(
+      uvm === undefined
+        ? { kind: 'host', revision: null }
+        : { kind: 'uvm', id: uvm, revision: null },
+    );
   };
 
   const handlers: Handlers = {
@@ -122,7 +129,10 @@ export function createApiHost(service: LayerService, services: HostServices): Ap
     pickFolders: (args) => {
       if (!services.pickFolders) {
         return Promise.reject(
-          new UvmLayersError('NOT_SUPPORTED', 'folder dialogs are only available in the desktop app; type the paths'),
+          new UvmLayersError(
+            'NOT_SUPPORTED',
+            'folder dialogs are only available in the desktop app; type the paths',
+          ),
         );
       }
       return services.pickFolders(args);
@@ -135,7 +145,10 @@ export function createApiHost(service: LayerService, services: HostServices): Ap
     progress: ProgressListener | undefined,
   ): Promise<ResultOf<M>> {
     const args = API[name].args.parse(rawArgs ?? {}, 'args') as ArgsOf<M>;
-    const handler = handlers[name] as (a: ArgsOf<M>, p: ProgressListener | undefined) => Promise<ResultOf<M>>;
+    const handler = handlers[name] as (
+      a: ArgsOf<M>,
+      p: ProgressListener | undefined,
+    ) => Promise<ResultOf<M>>;
     return handler(args, progress);
   }
 
@@ -144,7 +157,10 @@ export function createApiHost(service: LayerService, services: HostServices): Ap
     async call(methodName, payload, context = {}) {
       const name = methodByName(methodName);
       if (name === undefined) {
-        return fail({ code: 'INVALID_ARGUMENT', message: `unknown method ${JSON.stringify(methodName)}` });
+        return fail({
+          code: 'INVALID_ARGUMENT',
+          message: `unknown method ${JSON.stringify(methodName)}`,
+        });
       }
       try {
         const { args, taskId } = invokePayload.parse(payload ?? {}, 'payload');

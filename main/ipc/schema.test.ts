@@ -21,14 +21,24 @@ describe('schema', () => {
   });
 
   it('refuses a prototype-polluting key and non-plain objects', () => {
-    expect(() => request.parse(JSON.parse('{"id":"u1","__proto__":{"x":1}}'))).toThrow(s.SchemaError);
-    expect(() => request.parse(new (class Fake { id = 'u1'; })())).toThrow(s.SchemaError);
+    expect(() => request.parse(JSON.parse('{"id":"u1","__proto__":{"x":1}}'))).toThrow(
+      s.SchemaError,
+    );
+    expect(() =>
+      request.parse(
+        new (class Fake {
+          id = 'u1';
+        })(),
+      ),
+    ).toThrow(s.SchemaError);
     expect(() => request.parse([])).toThrow(s.SchemaError);
     expect(() => request.parse(null)).toThrow(s.SchemaError);
   });
 
   it('reports the path of a bad nested value', () => {
-    expect(() => request.parse({ id: 'u1', ops: ['a', 'c'] }, 'args')).toThrow(/^args\.ops\[1\]: expected one of "a", "b"/);
+    expect(() => request.parse({ id: 'u1', ops: ['a', 'c'] }, 'args')).toThrow(
+      /^args\.ops\[1\]: expected one of "a", "b"/,
+    );
   });
 
   it('checks string length and refuses NUL characters', () => {
@@ -45,7 +55,9 @@ describe('schema', () => {
   });
 
   it('bounds array length', () => {
-    expect(() => request.parse({ id: 'u', ops: ['a', 'a', 'b'] })).toThrow(/an array of 0..2 items/);
+    expect(() => request.parse({ id: 'u', ops: ['a', 'a', 'b'] })).toThrow(
+      /an array of 0..2 items/,
+    );
   });
 
   it('nullable, literal and boolean', () => {

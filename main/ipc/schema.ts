@@ -42,7 +42,12 @@ export function string(options: StringOptions = {}): Schema<string> {
   const { min = 0, max = 4096, pattern } = options;
   const description = `a string of ${min}..${max} characters${pattern ? ` matching ${String(pattern)}` : ''}`;
   return make(description, (value, path) => {
-    if (typeof value !== 'string' || value.length < min || value.length > max || value.includes('\0')) {
+    if (
+      typeof value !== 'string' ||
+      value.length < min ||
+      value.length > max ||
+      value.includes('\0')
+    ) {
       throw new SchemaError(path, description);
     }
     if (pattern && !pattern.test(value)) throw new SchemaError(path, description);
@@ -79,12 +84,16 @@ export function literal<const L extends string | number | boolean | null>(expect
 export function oneOf<const L extends readonly string[]>(values: L): Schema<L[number]> {
   const description = `one of ${values.map((v) => JSON.stringify(v)).join(', ')}`;
   return make(description, (value, path) => {
-    if (typeof value !== 'string' || !values.includes(value)) throw new SchemaError(path, description);
+    if (typeof value !== 'string' || !values.includes(value))
+      throw new SchemaError(path, description);
     return value;
   });
 }
 
-export function array<T>(item: Schema<T>, options: { min?: number; max?: number } = {}): Schema<T[]> {
+export function array<T>(
+  item: Schema<T>,
+  options: { min?: number; max?: number } = {},
+): Schema<T[]> {
   const { min = 0, max = 1024 } = options;
   const description = `an array of ${min}..${max} items (${item.description})`;
   return make(description, (value, path) => {
@@ -105,15 +114,21 @@ export function optional<T>(inner: Schema<T>): Schema<T | undefined> & { readonl
 }
 
 export function nullable<T>(inner: Schema<T>): Schema<T | null> {
-  return make(`${inner.description} or null`, (value, path) => (value === null ? null : inner.parse(value, path)));
+  return make(`${inner.description} or null`, (value, path) =>
+    value === null ? null : inner.parse(value, path),
+  );
 }
 
 type Shape = Record<string, Schema<unknown>>;
-type OptionalKeys<S extends Shape> = { [K in keyof S]: S[K] extends { readonly optional: true } ? K : never }[keyof S];
+type OptionalKeys<S extends Shape> = {
+  [K in keyof S]: S[K] extends { readonly optional: true } ? K : never;
+}[keyof S];
 type RequiredKeys<S extends Shape> = Exclude<keyof S, OptionalKeys<S>>;
 type Simplify<T> = { [K in keyof T]: T[K] } & {};
 export type ObjectOf<S extends Shape> = Simplify<
-  { [K in RequiredKeys<S>]: Infer<S[K]> } & { [K in OptionalKeys<S>]?: Exclude<Infer<S[K]>, undefined> }
+  { [K in RequiredKeys<S>]: Infer<S[K]> } & {
+    [K in OptionalKeys<S>]?: Exclude<Infer<S[K]>, undefined>;
+  }
 >;
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -132,7 +147,8 @@ export function object<S extends Shape>(shape: S): Schema<ObjectOf<S>> {
   return make(description, (value, path) => {
     if (!isPlainObject(value)) throw new SchemaError(path, description);
     for (const key of Object.keys(value)) {
-      if (!Object.hasOwn(shape, key)) throw new SchemaError(path ? `${path}.${key}` : key, 'no such key');
+      if (!Object.hasOwn(shape, key))
+        throw new SchemaError(path ? `${path}.${key}` : key, 'no such key');
     }
     const out: Record<string, unknown> = {};
     for (const key of keys) {

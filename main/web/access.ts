@@ -8,8 +8,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 
 export type AccessDecision =
-  | { allowed: true; viaQuery: boolean }
-  | { allowed: false; status: 401 | 403; reason: string };
+  { allowed: true; viaQuery: boolean } | { allowed: false; status: 401 | 403; reason: string };
 
 export function cookieName(port: number): string {
   // Cookies ignore ports: name it per port so two servers on one host do not clash.
@@ -49,7 +48,11 @@ export function checkAccess(
   }
   const origin = request.headers.origin;
   if (origin !== undefined ? !allowedOrigins(port).includes(origin) : options.requireOrigin) {
-    return { allowed: false, status: 403, reason: `foreign Origin ${JSON.stringify(origin ?? '')}` };
+    return {
+      allowed: false,
+      status: 403,
+      reason: `foreign Origin ${JSON.stringify(origin ?? '')}`,
+    };
   }
   // Sec-Fetch-Site is sent by every current browser; anything but our own origin is refused.
   const site = request.headers['sec-fetch-site'];
@@ -62,6 +65,7 @@ export function checkAccess(
   if (candidate === undefined || candidate === '') {
     return { allowed: false, status: 401, reason: 'missing access token' };
   }
-  if (!sameToken(candidate, token)) return { allowed: false, status: 403, reason: 'wrong access token' };
+  if (!sameToken(candidate, token))
+    return { allowed: false, status: 403, reason: 'wrong access token' };
   return { allowed: true, viaQuery: fromQuery !== null };
 }

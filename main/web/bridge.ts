@@ -73,7 +73,11 @@ class SocketTransport implements ApiTransport {
       if (this.connectedOnce) {
         // Events may have been missed while disconnected: an event from no known epoch makes
         // every replica see a gap and refetch its snapshot.
-        const resync: ChangeEvent = { epoch: '', revision: 0, change: { kind: 'host', revision: null } };
+        const resync: ChangeEvent = {
+          epoch: '',
+          revision: 0,
+          change: { kind: 'host', revision: null },
+        };
         this.emit(EVENTS.change, resync);
       }
       this.connectedOnce = true;

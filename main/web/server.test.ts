@@ -15,10 +15,19 @@ interface Reply {
   body: string;
 }
 
-function get(server: WebServer, urlPath: string, headers: Record<string, string> = {}): Promise<Reply> {
+function get(
+  server: WebServer,
+  urlPath: string,
+  headers: Record<string, string> = {},
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(
-      { host: '127.0.0.1', port: server.port, path: urlPath, headers: { Host: `127.0.0.1:${server.port}`, ...headers } },
+      {
+        host: '127.0.0.1',
+        port: server.port,
+        path: urlPath,
+        headers: { Host: `127.0.0.1:${server.port}`, ...headers },
+      },
       (res) => {
         let body = '';
         res.setEncoding('utf8');
@@ -32,16 +41,29 @@ function get(server: WebServer, urlPath: string, headers: Record<string, string>
 }
 
 /** Opens the API socket; resolves with the socket or the HTTP status it was refused with. */
-function connect(server: WebServer, query: string, origin: string | undefined): Promise<WebSocket | number> {
+function connect(
+  server: WebServer,
+  query: string,
+  origin: string | undefined,
+): Promise<WebSocket | number> {
   return new Promise((resolve) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/api${query}`, origin === undefined ? {} : { origin });
+    const ws = new WebSocket(
+      `ws://127.0.0.1:${server.port}/api${query}`,
+      origin === undefined ? {} : { origin },
+    );
     ws.on('open', () => resolve(ws));
     ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
     ws.on('error', () => resolve(-1));
   });
 }
 
-function call(ws: WebSocket, id: number, channel: string, args: unknown, taskId?: string): Promise<{ result: unknown; events: ServerMessage[] }> {
+function call(
+  ws: WebSocket,
+  id: number,
+  channel: string,
+  args: unknown,
+  taskId?: string,
+): Promise<{ result: unknown; events: ServerMessage[] }> {
   const events: ServerMessage[] = [];
   return new Promise((resolve) => {
     const onMessage = (data: WebSocket.RawData): void => {
@@ -52,7 +74,14 @@ function call(ws: WebSocket, id: number, channel: string, args: unknown, taskId?
       } else events.push(message);
     };
     ws.on('message', onMessage);
-    ws.send(JSON.stringify({ type: 'call', id, channel, payload: { args, ...(taskId ? { taskId } : {}) } }));
+    ws.send(
+      JSON.stringify({
+        type: 'call',
+        id,
+        channel,
+        payload: { args, ...(taskId ? { taskId } : {}) },
+      }),
+    );
   });
 }
 
@@ -65,7 +94,10 @@ describe('serve', () => {
   beforeEach(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'uvm-layers-web-'));
     await mkdir(path.join(dir, 'assets'));
-    await writeFile(path.join(dir, 'index.html'), '<!doctype html><html><head><script type="module" src="/assets/app.js"></script></head><body></body></html>');
+    await writeFile(
+      path.join(dir, 'index.html'),
+      '<!doctype html><html><head><script type="module" src="/assets/app.js"></script></head><body></body></html>',
+    );
     await writeFile(path.join(dir, 'assets', 'app.js'), 'console.log(1)');
     await writeFile(path.join(dir, 'bridge.js'), '// bridge');
     await writeFile(path.join(tmpdir(), 'outside.js'), 'secret');
@@ -94,10 +126,14 @@ describe('serve', () => {
     expect(page.body.indexOf('/bridge.js')).toBeGreaterThan(0);
     expect(page.body.indexOf('/bridge.js')).toBeLessThan(page.body.indexOf('/assets/app.js'));
     expect(page.headers['content-security-policy']).toContain("script-src 'self'");
-    expect(page.headers['content-security-policy']).toContain(`connect-src ws://127.0.0.1:${server.port}`);
+    expect(page.headers['content-security-policy']).toContain(
+      `connect-src ws://127.0.0.1:${server.port}`,
+    );
     expect(page.headers['x-frame-options']).toBe('DENY');
     const cookie = page.headers['set-cookie']?.[0] ?? '';
-    expect(cookie).toMatch(new RegExp(`^uvm_layers_${server.port}=${server.token};.*HttpOnly; SameSite=Strict`));
+    expect(cookie).toMatch(
+      new RegExp(`^uvm_layers_${server.port}=${server.token};.*HttpOnly; SameSite=Strict`),
+    );
     const asset = await get(server, '/assets/app.js', { Cookie: cookie.split(';')[0] ?? '' });
     expect(asset.status).toBe(200);
     expect(asset.headers['content-type']).toBe('text/javascript; charset=utf-8');
@@ -107,7 +143,9 @@ describe('serve', () => {
     const q = `/?token=${server.token}`;
     expect((await get(server, q, { Host: `evil.example:${server.port}` })).status).toBe(403);
     expect((await get(server, q, { Origin: 'http://evil.example' })).status).toBe(403);
-    expect((await get(server, q, { Origin: `http://127.0.0.1:${server.port + 1}` })).status).toBe(403);
+    expect((await get(server, q, { Origin: `http://127.0.0.1:${server.port + 1}` })).status).toBe(
+      403,
+    );
     expect((await get(server, q, { 'Sec-Fetch-Site': 'cross-site' })).status).toBe(403);
     expect((await get(server, q, { Origin: origin() })).status).toBe(200);
   });
@@ -131,17 +169,32 @@ describe('serve', () => {
     if (typeof ws === 'number') throw new Error(`socket refused: ${ws}`);
     const created = await call(ws, 1, 'uvm:create', { id: 'u1', os: 'linux' }, 'task-1');
     expect(created.result).toMatchObject({ ok: true, value: { id: 'u1' } });
-    const progress = created.events.filter((e) => e.type === 'event' && e.channel === EVENTS.progress);
+    const progress = created.events.filter(
+      (e) => e.type === 'event' && e.channel === EVENTS.progress,
+    );
     expect(progress.length).toBeGreaterThan(0);
-    expect(progress[0]).toMatchObject({ payload: { taskId: 'task-1', step: { index: 0, status: 'running' } } });
+    expect(progress[0]).toMatchObject({
+      payload: { taskId: 'task-1', step: { index: 0, status: 'running' } },
+    });
     const changes = created.events.filter((e) => e.type === 'event' && e.channel === EVENTS.change);
     expect(changes.length).toBeGreaterThan(0);
-    expect((await call(ws, 2, 'uvm:list', {})).result).toMatchObject({ ok: true, value: [{ id: 'u1' }] });
-    expect((await call(ws, 3, 'uvm:show', { id: 5 })).result).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } });
-    expect((await call(ws, 4, 'fs:read', {})).result).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } });
+    expect((await call(ws, 2, 'uvm:list', {})).result).toMatchObject({
+      ok: true,
+      value: [{ id: 'u1' }],
+    });
+    expect((await call(ws, 3, 'uvm:show', { id: 5 })).result).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_ARGUMENT' },
+    });
+    expect((await call(ws, 4, 'fs:read', {})).result).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_ARGUMENT' },
+    });
 
     const next = new Promise<ChangeEvent>((resolve) =>
-      ws.once('message', (data) => resolve((JSON.parse((data as Buffer).toString()) as { payload: ChangeEvent }).payload)),
+      ws.once('message', (data) =>
+        resolve((JSON.parse((data as Buffer).toString()) as { payload: ChangeEvent }).payload),
+      ),
     );
     service.mutate('u1', (v) => (v.state = 'Paused'));
     expect((await next).change).toEqual({ kind: 'uvm', id: 'u1', revision: 2 });

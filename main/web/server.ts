@@ -54,17 +54,26 @@ function securityHeaders(port: number): Record<string, string> {
 }
 
 function refuse(response: ServerResponse, status: number, reason: string): void {
-  response.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
-  const hint = status === 401 ? ' — open the URL printed by `uvm-layers serve`, including its ?token=' : '';
+  response.writeHead(status, {
+    'Content-Type': 'text/plain; charset=utf-8',
+    'Cache-Control': 'no-store',
+  });
+  const hint =
+    status === 401 ? ' — open the URL printed by `uvm-layers serve`, including its ?token=' : '';
   response.end(`uvm-layers: ${reason}${hint}\n`);
 }
 
 function refuseUpgrade(socket: Duplex, status: number, reason: string): void {
   const text = status === 401 ? 'Unauthorized' : status === 404 ? 'Not Found' : 'Forbidden';
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${reason}\n`);
+  socket.end(
+    `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${reason}\n`,
+  );
 }
 
-export async function startWebServer(service: LayerService, options: WebServerOptions): Promise<WebServer> {
+export async function startWebServer(
+  service: LayerService,
+  options: WebServerOptions,
+): Promise<WebServer> {
   const token = randomBytes(32).toString('base64url');
   const host = createApiHost(service, {
     host: 'web',
@@ -85,7 +94,10 @@ export async function startWebServer(service: LayerService, options: WebServerOp
     const url = new URL(request.url ?? '/', `http://${LOOPBACK}:${port}`);
     const file = await loadStatic(options.rendererDir, url.pathname);
     if (!file) return refuse(response, 404, `not found: ${url.pathname}`);
-    const headers: Record<string, string> = { ...securityHeaders(port), 'Content-Type': file.contentType };
+    const headers: Record<string, string> = {
+      ...securityHeaders(port),
+      'Content-Type': file.contentType,
+    };
     if (access.viaQuery) {
       // Later asset requests carry no query: the cookie, scoped to this port, authenticates them.
       headers['Set-Cookie'] = `${cookieName(port)}=${token}; Path=/; HttpOnly; SameSite=Strict`;
@@ -96,7 +108,8 @@ export async function startWebServer(service: LayerService, options: WebServerOp
 
   const server = createServer((request, response) => {
     handle(request, response).catch((error: unknown) => {
-      if (!response.headersSent) refuse(response, 500, error instanceof Error ? error.message : String(error));
+      if (!response.headersSent)
+        refuse(response, 500, error instanceof Error ? error.message : String(error));
       else response.destroy();
     });
   });
@@ -116,7 +129,8 @@ export async function startWebServer(service: LayerService, options: WebServerOp
     });
   });
   const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('web server has no TCP address');
+  if (address === null || typeof address === 'string')
+    throw new Error('web server has no TCP address');
   port = address.port;
 
   let closing: Promise<void> | undefined;

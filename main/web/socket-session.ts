@@ -19,7 +19,9 @@ export function attachSession(socket: WebSocket, host: ApiHost): void {
     }
     socket.send(JSON.stringify(message));
   };
-  const stop = host.onChange((event) => send({ type: 'event', channel: EVENTS.change, payload: event }));
+  const stop = host.onChange((event) =>
+    send({ type: 'event', channel: EVENTS.change, payload: event }),
+  );
   socket.on('close', stop);
   socket.on('error', stop);
 
@@ -30,13 +32,22 @@ export function attachSession(socket: WebSocket, host: ApiHost): void {
     }
     let message: unknown;
     try {
-      const text = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+      const text = Array.isArray(data)
+        ? Buffer.concat(data)
+        : Buffer.isBuffer(data)
+          ? data
+          : Buffer.from(data);
       message = JSON.parse(text.toString('utf8')) as unknown;
     } catch {
       socket.close(1007, 'invalid JSON');
       return;
     }
-    const m = message as { type?: unknown; id?: unknown; channel?: unknown; payload?: unknown } | null;
+    const m = message as {
+      type?: unknown;
+      id?: unknown;
+      channel?: unknown;
+      payload?: unknown;
+    } | null;
     if (m === null || typeof m !== 'object' || m.type !== 'call' || !Number.isSafeInteger(m.id)) {
       socket.close(1008, 'not a call');
       return;
@@ -44,11 +55,20 @@ export function attachSession(socket: WebSocket, host: ApiHost): void {
     const id = m.id as number;
     const method = typeof m.channel === 'string' ? methodByChannel(m.channel) : undefined;
     if (method === undefined) {
-      send({ type: 'result', id, result: fail({ code: 'INVALID_ARGUMENT', message: `unknown channel ${JSON.stringify(m.channel)}` }) });
+      send({
+        type: 'result',
+        id,
+        result: fail({
+          code: 'INVALID_ARGUMENT',
+          message: `unknown channel ${JSON.stringify(m.channel)}`,
+        }),
+      });
       return;
     }
     void host
-      .call(method, m.payload, { onProgress: (event) => send({ type: 'event', channel: EVENTS.progress, payload: event }) })
+      .call(method, m.payload, {
+        onProgress: (event) => send({ type: 'event', channel: EVENTS.progress, payload: event }),
+      })
       .then((result) => send({ type: 'result', id, result }));
   });
 }

@@ -50,7 +50,8 @@ export async function loadStatic(root: string, urlPath: string): Promise<StaticF
   try {
     if (!(await stat(file)).isFile()) return undefined;
     const body = await readFile(file);
-    if (relative === 'index.html') return { body: Buffer.from(injectBridge(body.toString('utf8'))), contentType: type };
+    if (relative === 'index.html')
+      return { body: Buffer.from(injectBridge(body.toString('utf8'))), contentType: type };
     return { body, contentType: type };
   } catch {
     return undefined;

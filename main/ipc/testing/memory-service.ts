@@ -67,7 +67,8 @@ export class MemoryLayerService implements LayerService {
   }
 
   async createUvm(request: CreateUvmRequest, progress?: ProgressListener): Promise<UvmView> {
-    if (this.uvms.has(request.id)) throw new UvmLayersError('UVM_EXISTS', `uvm ${request.id} already exists`);
+    if (this.uvms.has(request.id))
+      throw new UvmLayersError('UVM_EXISTS', `uvm ${request.id} already exists`);
     const steps = new Steps(progress, this.options.stepDelayMs);
     await steps.run(`create ${request.os} compute system ${request.id}`, () => undefined);
     const view: UvmView = {
@@ -107,10 +108,14 @@ export class MemoryLayerService implements LayerService {
   }
 
   async mount(request: MountRequest, progress?: ProgressListener): Promise<{ rootfs: string }> {
-    if (request.uvm === undefined) throw new UvmLayersError('NOT_SUPPORTED', 'host mounts are not simulated here');
+    if (request.uvm === undefined)
+      throw new UvmLayersError('NOT_SUPPORTED', 'host mounts are not simulated here');
     const uvm = this.get(request.uvm);
     if (this.containerList.some((c) => c.uvm === uvm.id && c.guestRoot === request.guestRoot)) {
-      throw new UvmLayersError('CONTAINER_EXISTS', `a container is already mounted at ${request.guestRoot}`);
+      throw new UvmLayersError(
+        'CONTAINER_EXISTS',
+        `a container is already mounted at ${request.guestRoot}`,
+      );
     }
     const before = clone(uvm);
     const steps = new Steps(progress, this.options.stepDelayMs);
@@ -127,28 +132,66 @@ export class MemoryLayerService implements LayerService {
         if (uvm.os === 'linux' && uvm.vpmem.length < uvm.options.vpmemCount) {
           const device = nextFree(uvm.vpmem.map((d) => d.device));
           const uvmPath = `/run/layers/p${device}`;
-          await steps.run(`add vPMEM device ${device} for ${folder}`, () => this.modify(uvm.id, 'VirtualPMem', device));
-          uvm.vpmem.push({ device, hostPath: `${folder}/layer.vhd`, uvmPath, sizeBytes: 1024, refCount: 1, mappings: [] });
+          await steps.run(`add vPMEM device ${device} for ${folder}`, () =>
+            this.modify(uvm.id, vpmemRequest(device, 'Add', `${folder}/layer.vhd`)),
+          );
+          uvm.vpmem.push({
+            device,
+            hostPath: `${folder}/layer.vhd`,
+            uvmPath,
+            sizeBytes: 1024,
+            refCount: 1,
+            mappings: [],
+          });
           uvm.vpmem.sort((a, b) => a.device - b.device);
-          undo.push({ label: `remove vPMEM device ${device}`, action: () => this.modify(uvm.id, 'VirtualPMem', device) });
-          container.layers.push({ folder, kind: 'vpmem', device: `vpmem ${device}`, uvmPath, released: false });
+          undo.push({
+            label: `remove vPMEM device ${device}`,
+            action: () => this.modify(uvm.id, vpmemRequest(device, 'Remove')),
+          });
+          container.layers.push({
+            folder,
+            kind: 'vpmem',
+            device: String(device),
+            uvmPath,
+            released: false,
+          });
         } else if (uvm.os === 'linux') {
           const slot = this.addScsi(uvm, `${folder}/layer.vhd`, true, steps, undo);
-          container.layers.push({ folder, kind: 'scsi', device: slot.device, uvmPath: slot.uvmPath, released: false });
+          container.layers.push({
+            folder,
+            kind: 'scsi',
+            device: slot.device,
+            uvmPath: slot.uvmPath,
+            released: false,
+          });
           await slot.done;
         } else {
-          const name = (uvm.vsmb.length + 1).toString(16);
+          const name = `s${(uvm.vsmb.length + 1).toString(16)}`;
           const uvmPath = `\\\\?\\VMSMB\\VSMB-{dcc079ae-60ba-4d07-847c-3493609c0870}\\${name}`;
-          await steps.run(`add VSMB share ${name} for ${folder}`, () => this.modify(uvm.id, 'VirtualSmb', name));
-          uvm.vsmb.push({ name, hostPath: folder, uvmPath, readOnly: true, refCount: 1, options: { ReadOnly: true } });
-          undo.push({ label: `remove VSMB share ${name}`, action: () => this.modify(uvm.id, 'VirtualSmb', name) });
-          container.layers.push({ folder, kind: 'vsmb', device: `vsmb ${name}`, uvmPath, released: false });
+          await steps.run(`add VSMB share ${name} for ${folder}`, () =>
+            this.modify(uvm.id, vsmbRequest('Add', name, folder)),
+          );
+          uvm.vsmb.push({
+            name,
+            hostPath: folder,
+            uvmPath,
+            readOnly: true,
+            refCount: 1,
+            options: { ReadOnly: true },
+          });
+          undo.push({
+            label: `remove VSMB share ${name}`,
+            action: () => this.modify(uvm.id, vsmbRequest('Remove', name, folder)),
+          });
+          container.layers.push({ folder, kind: 'vsmb', device: name, uvmPath, released: false });
         }
       }
       const scratch = this.addScsi(uvm, `${request.scratch}/sandbox.vhdx`, false, steps, undo);
       container.scratch.device = scratch.device;
       await scratch.done;
-      await steps.run(`combine layers at ${container.rootfs}`, () => this.modify(uvm.id, 'CombinedLayers', container.rootfs));
+      await steps.run(`combine layers at ${container.rootfs}`, () =>
+        this.modify(uvm.id, combineRequest('Add', container.rootfs)),
+      );
       uvm.combinedLayers.push({
         containerRootPath: container.rootfs,
         layers: container.layers.map((l) => l.uvmPath),
@@ -166,24 +209,47 @@ export class MemoryLayerService implements LayerService {
   }
 
   async unmount(request: UnmountRequest, progress?: ProgressListener): Promise<void> {
-    const container = this.containerList.find((c) => c.uvm === (request.uvm ?? null) && c.guestRoot === request.guestRoot);
-    if (!container) throw new UvmLayersError('CONTAINER_NOT_FOUND', `no container mounted at ${request.guestRoot}`);
+    const container = this.containerList.find(
+      (c) => c.uvm === (request.uvm ?? null) && c.guestRoot === request.guestRoot,
+    );
+    if (!container)
+      throw new UvmLayersError(
+        'CONTAINER_NOT_FOUND',
+        `no container mounted at ${request.guestRoot}`,
+      );
     const uvm = this.get(container.uvm ?? '');
     const ops = request.ops && request.ops.length > 0 ? request.ops : ['scsi', 'vsmb', 'vpmem'];
     const steps = new Steps(progress, this.options.stepDelayMs);
     if (ops.includes('scsi')) {
-      await steps.run(`remove combined layers at ${container.rootfs}`, () => this.modify(uvm.id, 'CombinedLayers', ''));
-      uvm.combinedLayers = uvm.combinedLayers.filter((c) => c.containerRootPath !== container.rootfs);
-      await steps.run(`remove SCSI ${container.scratch.device}`, () => this.modify(uvm.id, 'Scsi', ''));
-      uvm.scsi = uvm.scsi.filter((s) => `scsi ${s.controller}:${s.lun}` !== container.scratch.device);
+      await steps.run(`remove combined layers at ${container.rootfs}`, () =>
+        this.modify(uvm.id, combineRequest('Remove', container.rootfs)),
+      );
+      uvm.combinedLayers = uvm.combinedLayers.filter(
+        (c) => c.containerRootPath !== container.rootfs,
+      );
+      await steps.run(`remove SCSI ${container.scratch.device}`, () =>
+        this.modify(uvm.id, scsiRequest(container.scratch.device, 'Remove')),
+      );
+      uvm.scsi = uvm.scsi.filter((s) => `${s.controller}:${s.lun}` !== container.scratch.device);
       container.scratch.released = true;
     }
     for (const layer of container.layers) {
       if (layer.released || !ops.includes(layer.kind === 'mapped' ? 'vpmem' : layer.kind)) continue;
-      await steps.run(`remove ${layer.device}`, () => this.modify(uvm.id, layer.kind, layer.device));
-      uvm.vpmem = uvm.vpmem.filter((d) => `vpmem ${d.device}` !== layer.device);
-      uvm.vsmb = uvm.vsmb.filter((d) => `vsmb ${d.name}` !== layer.device);
-      uvm.scsi = uvm.scsi.filter((d) => `scsi ${d.controller}:${d.lun}` !== layer.device);
+      await steps.run(`remove ${layer.device}`, () =>
+        this.modify(
+          uvm.id,
+          layer.kind === 'vsmb'
+            ? vsmbRequest('Remove', layer.device, layer.folder)
+            : layer.kind === 'scsi'
+              ? scsiRequest(layer.device, 'Remove')
+              : vpmemRequest(Number(layer.device), 'Remove'),
+        ),
+      );
+      if (layer.kind === 'vpmem')
+        uvm.vpmem = uvm.vpmem.filter((d) => String(d.device) !== layer.device);
+      if (layer.kind === 'vsmb') uvm.vsmb = uvm.vsmb.filter((d) => d.name !== layer.device);
+      if (layer.kind === 'scsi')
+        uvm.scsi = uvm.scsi.filter((d) => `${d.controller}:${d.lun}` !== layer.device);
       layer.released = true;
     }
     if (ops.includes('scsi') && container.layers.every((l) => l.released)) {
@@ -193,7 +259,9 @@ export class MemoryLayerService implements LayerService {
   }
 
   containers(uvm?: string): Promise<ContainerView[]> {
-    return Promise.resolve(clone(this.containerList.filter((c) => uvm === undefined || c.uvm === uvm)));
+    return Promise.resolve(
+      clone(this.containerList.filter((c) => uvm === undefined || c.uvm === uvm)),
+    );
   }
 
   log(filter: LogFilter = {}): Promise<LogEntry[]> {
@@ -226,28 +294,35 @@ export class MemoryLayerService implements LayerService {
     }
     const controller = Math.floor(slot / 64);
     const lun = slot % 64;
-    const device = `scsi ${controller}:${lun}`;
+    const device = `${controller}:${lun}`;
     const uvmPath = `/run/mounts/scsi/m${slot}`;
     const done = steps
       .run(`add SCSI ${controller}:${lun} ${readOnly ? 'layer' : 'scratch'} ${hostPath}`, () =>
-        this.modify(uvm.id, 'Scsi', device),
+        this.modify(uvm.id, scsiRequest(device, 'Add', hostPath)),
       )
       .then(() => {
         uvm.scsi.push({ controller, lun, hostPath, uvmPath, readOnly, refCount: 1 });
         uvm.scsi.sort((a, b) => a.controller - b.controller || a.lun - b.lun);
-        undo.push({ label: `remove SCSI ${controller}:${lun}`, action: () => this.modify(uvm.id, 'Scsi', device) });
+        undo.push({
+          label: `remove SCSI ${controller}:${lun}`,
+          action: () => this.modify(uvm.id, scsiRequest(device, 'Remove')),
+        });
       });
     return { device, uvmPath, done };
   }
 
-  private modify(uvm: string, resource: string, target: number | string): void {
+  private modify(uvm: string, request: Record<string, unknown>): void {
     this.requests += 1;
     const failed = this.requests === this.options.failAt;
-    this.record(uvm, { ResourcePath: `VirtualMachine/Devices/${resource}/${target}`, RequestType: 'Add' }, !failed, true);
+    this.record(uvm, request, !failed, true);
     if (failed) {
-      throw new UvmLayersError('HCS_ERROR', `simulated fault at request ${this.requests} (E_FAIL, 0x80004005)`, {
-        hresult: 0x80004005,
-      });
+      throw new UvmLayersError(
+        'HCS_ERROR',
+        `simulated fault at request ${this.requests} (E_FAIL, 0x80004005)`,
+        {
+          hresult: 0x80004005,
+        },
+      );
     }
   }
 
@@ -260,7 +335,8 @@ export class MemoryLayerService implements LayerService {
       ok: okay,
       ms: 0.1,
     };
-    if (!okay) entry.error = { code: 'HCS_ERROR', message: 'simulated fault', hresult: '0x80004005' };
+    if (!okay)
+      entry.error = { code: 'HCS_ERROR', message: 'simulated fault', hresult: '0x80004005' };
     this.entries.push(entry);
     for (const listener of this.listeners) listener({ kind: 'log', seq: entry.seq });
   }
@@ -283,11 +359,58 @@ export class MemoryLayerService implements LayerService {
       os: u.os,
       state: u.state,
       scsi: u.scsi.length,
-      vpmem: u.options.vpmemMultiMapping ? u.vpmem.reduce((n, d) => n + d.mappings.length, 0) : u.vpmem.length,
+      vpmem: u.options.vpmemMultiMapping
+        ? u.vpmem.reduce((n, d) => n + d.mappings.length, 0)
+        : u.vpmem.length,
       vsmb: u.vsmb.length,
       containers: this.containerList.filter((c) => c.uvm === u.id).length,
     };
   }
+}
+
+function scsiRequest(
+  device: string,
+  type: 'Add' | 'Remove',
+  path?: string,
+): Record<string, unknown> {
+  const [controller, lun] = device.split(':');
+  return {
+    ResourcePath: `VirtualMachine/Devices/Scsi/${controller}/Attachments/${lun}`,
+    RequestType: type,
+    ...(path === undefined ? {} : { Settings: { Path: path, Type: 'VirtualDisk' } }),
+  };
+}
+
+function vpmemRequest(
+  device: number,
+  type: 'Add' | 'Remove',
+  path?: string,
+): Record<string, unknown> {
+  return {
+    ResourcePath: `VirtualMachine/Devices/VirtualPMem/Devices/${device}`,
+    RequestType: type,
+    ...(path === undefined
+      ? {}
+      : { Settings: { HostPath: path, ReadOnly: true, ImageFormat: 'Vhd1' } }),
+  };
+}
+
+function vsmbRequest(type: 'Add' | 'Remove', name: string, path: string): Record<string, unknown> {
+  return {
+    ResourcePath: 'VirtualMachine/Devices/VirtualSmb/Shares',
+    RequestType: type,
+    Settings: { Name: name, Path: path },
+  };
+}
+
+function combineRequest(type: 'Add' | 'Remove', rootfs: string): Record<string, unknown> {
+  return {
+    GuestRequest: {
+      ResourceType: 'CombinedLayers',
+      RequestType: type,
+      Settings: { ContainerRootPath: rootfs },
+    },
+  };
 }
 
 function nextFree(taken: number[]): number {
@@ -314,7 +437,10 @@ class Steps {
     try {
       action();
     } catch (error) {
-      const json = error instanceof UvmLayersError ? error.toJSON() : { code: 'INTERNAL' as const, message: String(error) };
+      const json =
+        error instanceof UvmLayersError
+          ? error.toJSON()
+          : { code: 'INTERNAL' as const, message: String(error) };
       report({ index, label, status: 'failed', rollback, error: json });
       throw error;
     }
