@@ -85,7 +85,7 @@ describe('LCOW mount documents', () => {
     expect(record.scsi[0]).toMatchObject({ controller: 0, lun: 0, readOnly: false, access: 'individual' });
   });
 
-  it.each([
+  it.each<[string, Partial<UvmOptions>, number]>([
     ['no vPMEM device free', { vpmemCount: 1 }, 4096],
     ['the layer larger than the vPMEM max size', { vpmemMaxSizeBytes: 4096 }, 8192],
     ['physically backed', { physicallyBacked: true }, 4096],

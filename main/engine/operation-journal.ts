@@ -9,7 +9,7 @@ import type { HcsBackend } from '../hcs/backend.js';
 import type { ModifySettingRequest } from '../hcs/schema.js';
 import type { StateStore } from '../store/state-store.js';
 import { execute, logRequest, type BackendCall } from './backend-call.js';
-import { toUvmLayersError, type UvmLayersError } from './errors.js';
+import { toUvmLayersError, withContext, type UvmLayersError } from './errors.js';
 import type { HostLayerSender, WcLayerCall } from './host-mount.js';
 import type { OperationStep, ProgressListener } from './service-api.js';
 import type { RequestSender } from './uvm/request-sender.js';
@@ -82,11 +82,15 @@ export class OperationJournal implements RequestSender, HostLayerSender {
   }
 
   async call(request: WcLayerCall, undo: WcLayerCall | null, label: string): Promise<string | void> {
-    return this.send(
-      { kind: 'wclayer', call: request },
-      undo ? { kind: 'wclayer', call: undo } : null,
-      label,
-    );
+    try {
+      return await this.send(
+        { kind: 'wclayer', call: request },
+        undo ? { kind: 'wclayer', call: undo } : null,
+        label,
+      );
+    } catch (error) {
+      throw withContext(`${request.Op} ${request.Path} failed`, error);
+    }
   }
 
   nameToGuid(name: string): Promise<string> {
