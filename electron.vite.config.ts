@@ -35,7 +35,7 @@ export default defineConfig({
   renderer: {
     root: resolve(root, 'renderer'),
     base: './',
-    plugins: [react()],
+    plugins: [react({})],
     build: {
       outDir: resolve(root, 'out/renderer'),
       emptyOutDir: true,
