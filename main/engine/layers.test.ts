@@ -280,6 +280,20 @@ describe('unmount from the ledger', () => {
     expect(c.scratch.released).toBe(true);
     expect(c.layers[0]?.released).toBe(false);
   });
+
+  it('reports several failures of one unmount together, each cause kept', async () => {
+    const v = vm('linux');
+    const c = await mountContainerLayers(v.uvm, [makeLayer(root, 'base'), makeLayer(root, 'app')], makeScratch(root, 'scratch'), '/run/gcs/c/a', GUID);
+    v.sender.reset([2, 4]); // the scratch and the second layer fail; the first layer goes
+    const error = await unmountContainerLayers(v.uvm, c, unmountMask([])).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'UNMOUNT_FAILED', causes: [{ code: 'HCS_ERROR' }, { code: 'HCS_ERROR' }] });
+    expect((error as Error).message).toMatch(/SCSI disk .*sandbox\.vhdx.*; failed to remove vPMEM device 1/);
+    expect(c.layers.map((l) => l.released)).toEqual([true, false]);
+    v.sender.reset();
+    await unmountContainerLayers(v.uvm, c, unmountMask([]));
+    expect(isFullyReleased(c)).toBe(true);
+    expect(v.sender.requests.map((r) => r.ResourcePath)).toEqual(['VirtualMachine/Devices/Scsi/0/Attachments/0', 'VirtualMachine/Devices/VirtualPMem/Devices/1']);
+  });
 });
 
 describe('a failed mount rolls back everything it added', () => {
@@ -289,7 +303,7 @@ describe('a failed mount rolls back everything it added', () => {
     const app = makeLayer(root, 'app');
     const scratch = makeScratch(root, 'scratch');
     const before = structuredClone(record) as UvmRecord;
-    sender.failAt = failAt;
+    sender.reset(failAt);
     const error = await mountContainerLayers(uvm, [base, app], scratch, '/run/gcs/c/a', GUID).catch((e: unknown) => e);
     expect(expectCode(error)).toBe('HCS_ERROR');
     const step = ['vPMEM device 0', 'SCSI disk', 'SCSI disk', 'combine layers'][failAt - 1] ?? '';

@@ -90,7 +90,20 @@ class Service implements LayerService {
       }
       const uvm = config.id;
       await journal.send({ kind: 'create', uvm, config }, { kind: 'terminate', uvm }, `Create utility VM ${uvm}`);
-      await journal.send({ kind: 'start', uvm }, null, `Start utility VM ${uvm}`);
+      try {
+        await journal.send({ kind: 'start', uvm }, null, `Start utility VM ${uvm}`);
+      } catch (error) {
+        const failure = withContext(`failed to start utility VM ${uvm}`, error);
+        try {
+          await journal.send({ kind: 'terminate', uvm }, null, `Remove utility VM ${uvm} again`);
+        } catch (cleanup) {
+          throw new UvmLayersError('ROLLBACK_FAILED', `${failure.message}; removing it again also failed`, {
+            causes: [failure, cleanup],
+          });
+        }
+        if (journal.hasIntent) this.store.clearIntent(intentName(uvmKey(uvm)));
+        throw failure;
+      }
       const record = newUvmRecord(uvm, config.os, {
         vpmemCount: config.vpmemCount,
         vpmemMaxSizeBytes: config.vpmemMaxSizeBytes,

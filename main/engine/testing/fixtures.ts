@@ -32,23 +32,26 @@ export function makeScratch(root: string, name: string, shareWith?: string): str
   return folder;
 }
 
-/** Records every request; fails the `failAt`-th (1-based) like HCS would. */
+/** Records every request; fails the `failAt`-th ones (1-based) like HCS would. */
 export class RecordingSender implements RequestSender {
   readonly requests: ModifySettingRequest[] = [];
   readonly grants: string[] = [];
   private count = 0;
+  private failing: number[];
 
-  constructor(public failAt = 0) {}
+  constructor(failAt: number | number[] = 0) {
+    this.failing = [failAt].flat();
+  }
 
   /** Forgets what was sent so far; `failAt` counts from here. */
-  reset(failAt = 0): void {
+  reset(failAt: number | number[] = 0): void {
     this.requests.length = 0;
     this.count = 0;
-    this.failAt = failAt;
+    this.failing = [failAt].flat();
   }
 
   modify(request: ModifySettingRequest): Promise<void> {
-    if (++this.count === this.failAt) {
+    if (this.failing.includes(++this.count)) {
       return Promise.reject(new HcsError(HRESULT.E_FAIL, `injected failure of request ${this.count}`));
     }
     this.requests.push(request);
