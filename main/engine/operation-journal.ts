@@ -39,6 +39,8 @@ let journaledInProcess = 0;
 
 export class OperationJournal implements RequestSender, HostLayerSender {
   private readonly intent: Intent;
+  /** JSON of each entry's undo, computed once: rollback steps are found by it. */
+  private readonly undoKeys = new Map<JournalEntry, string>();
   private written = false;
   private stepIndex = 0;
 
@@ -102,7 +104,7 @@ export class OperationJournal implements RequestSender, HostLayerSender {
     const key = JSON.stringify(request);
     const undone = findLast(
       this.intent.entries,
-      (e) => e.status === 'sent' && e.undo !== null && JSON.stringify(e.undo) === key,
+      (e) => e.status === 'sent' && this.undoKeys.get(e) === key,
     );
     let entry: JournalEntry | undefined;
     if (undone) {
@@ -111,6 +113,7 @@ export class OperationJournal implements RequestSender, HostLayerSender {
     } else if (undo) {
       entry = { request, undo, status: 'sent' };
       this.intent.entries.push(entry);
+      this.undoKeys.set(entry, JSON.stringify(undo));
       this.persist();
     }
     const step: OperationStep = { index: ++this.stepIndex, label, status: 'running', rollback: !!undone };
