@@ -1,34 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { OperationStep } from '../engine/service-api.js';
-import { API, EVENTS, methodByChannel, type ChangeEvent, type UvmLayersApi } from './api.js';
-import { createApiClient, type ApiTransport } from './client.js';
+import { API, type ChangeEvent, type UvmLayersApi } from './api.js';
+import { createApiClient } from './client.js';
 import { createApiHost, type ApiHost } from './host.js';
 import { unwrap } from './result.js';
 import { MemoryLayerService } from './testing/memory-service.js';
-
-/** Client and host joined through JSON, the way the WebSocket bridge joins them. */
-function pipe(host: ApiHost): ApiTransport {
-  const listeners = new Map<string, Set<(payload: unknown) => void>>();
-  const deliver = (channel: string, payload: unknown): void => {
-    for (const l of listeners.get(channel) ?? []) l(JSON.parse(JSON.stringify(payload)));
-  };
-  host.onChange((event) => deliver(EVENTS.change, event));
-  return {
-    async invoke(channel, payload) {
-      const method = methodByChannel(channel) ?? channel;
-      const result = await host.call(method, JSON.parse(JSON.stringify(payload)), {
-        onProgress: (event) => deliver(EVENTS.progress, event),
-      });
-      return JSON.parse(JSON.stringify(result)) as unknown;
-    },
-    on(channel, listener) {
-      const set = listeners.get(channel) ?? new Set();
-      listeners.set(channel, set);
-      set.add(listener);
-      return () => set.delete(listener);
-    },
-  };
-}
+import { pipeTransport as pipe } from './testing/pipe.js';
 
 describe('API host and client', () => {
   let service: MemoryLayerService;

@@ -39,7 +39,7 @@ export function Dialog({ title, onClose, children, className }: DialogProps) {
     >
       <header className="dialog-head">
         <h2 id={titleId}>{title}</h2>
-        <button type="button" className="icon" aria-label="Close" onClick={onClose}>
+        <button type="button" className="icon" aria-label="Close dialog" onClick={onClose}>
           ×
         </button>
       </header>
