@@ -6,7 +6,7 @@
  */
 import { HcsError } from '../main/hcs/backend.js';
 import { UvmLayersError } from '../main/engine/errors.js';
-import { formatHresult, HRESULT, hresultName } from '../main/hcs/hresult.js';
+import { formatHresult, HRESULT, hresultName, win32Code } from '../main/hcs/hresult.js';
 import { describeResultError, type ResultError } from './result-document.js';
 
 /** vmcompute and computecore report the same conditions with different facilities/severities. */
@@ -37,7 +37,7 @@ export function hcsCallError(what: string, hr: number, document?: ResultError): 
   const parts = [`${what} failed`];
   const reason = describeResultError(document);
   if (reason !== undefined) parts.push(reason);
-  const win32 = win32Of(hr);
+  const win32 = win32Code(hr);
   // Name the Win32 error only when hresult.ts cannot: HcsError appends the HRESULT's name.
   if (win32 !== undefined && hresultName(hr) === undefined) parts.push(`Win32 error ${win32} (0x${win32.toString(16)})`);
   if (isCondition(hr, 'accessDenied')) {
@@ -56,15 +56,6 @@ export function timeoutError(what: string, timeoutMs: number, cause: HcsError): 
     `${what} did not finish within ${timeoutMs} ms and was cancelled: ${cause.message}`,
     { hresult: cause.hresult ?? HRESULT.HCS_E_OPERATION_TIMEOUT, causes: [cause] },
   );
-}
-
-/**
- * FACILITY_WIN32 (0x8007xxxx) → the Win32 error. hresult.ts's win32Code compares a signed `&`
- * result with an unsigned constant and so never matches; this is the same rule, unsigned.
- */
-export function win32Of(hr: number): number | undefined {
-  const u = hr >>> 0;
-  return (u & 0xffff0000) >>> 0 === 0x80070000 ? u & 0xffff : undefined;
 }
 
 /** Used in log lines and timeout reports. */

@@ -15,7 +15,11 @@ export function formatUvmList(uvms: readonly UvmSummary[]): string {
   if (uvms.length === 0) return 'no utility VMs (create one with `uvm-layers uvm create ID --os linux`)';
   return table(
     ['ID', 'OS', 'STATE', 'SCSI', 'VPMEM', 'VSMB', 'CONTAINERS'],
-    uvms.map((u) => [u.id, u.os, u.state, String(u.scsi), String(u.vpmem), String(u.vsmb), String(u.containers)]),
+    uvms.map((u) =>
+      u.external
+        ? [u.id, u.os, u.state, '-', '-', '-', `external ${u.external.systemType}, owner ${u.external.owner || '?'}: HCS cannot list its devices`]
+        : [u.id, u.os, u.state, String(u.scsi), String(u.vpmem), String(u.vsmb), String(u.containers)],
+    ),
   );
 }
 

@@ -1,4 +1,5 @@
 /** Chooses and opens a backend by name; the Windows one is loaded only when asked for. */
+import * as path from 'node:path';
 import type { BackendName, HcsBackend } from '../hcs/backend.js';
 import { createSimBackend } from '../hcs/sim/index.js';
 import type { StateStore } from '../store/state-store.js';
@@ -21,7 +22,8 @@ export async function openBackend(
       });
     case 'hcs': {
       const { loadHcsBackend } = await import('../hcs/win/index.js');
-      return loadHcsBackend();
+      // WCOW UVMs' own scratch disks live with the rest of the state.
+      return loadHcsBackend({ scratchDir: path.join(store.dir, 'uvm-scratch') });
     }
     case 'qemu':
       throw new UvmLayersError(

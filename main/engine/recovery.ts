@@ -81,7 +81,9 @@ export async function recover(
 
 /** The compute system no longer exists: removing it again is done. */
 export function isSystemGone(error: unknown): boolean {
-  return error instanceof UvmLayersError && error.hresult === HRESULT.HCS_E_SYSTEM_NOT_FOUND;
+  if (!(error instanceof UvmLayersError)) return false;
+  // vmcompute.dll reports the 0xC037xxxx form, computecore.dll the 0x8037xxxx one.
+  return error.hresult === HRESULT.HCS_E_SYSTEM_NOT_FOUND || error.hresult === HRESULT.HCS_E_SYSTEM_NOT_FOUND_V2;
 }
 
 /** Sends one recovery call; a call whose predecessor may not have landed may fail harmlessly. */

@@ -125,3 +125,22 @@ describe('change events', () => {
     expect(changes.some((c) => c.kind === 'uvm' && c.id !== 'u1')).toBe(false);
   });
 });
+
+describe('compute systems uvm-layers did not create (hcs backend)', () => {
+  it('lists them as external, with no device counts', async () => {
+    h = openHarness();
+    await h.service.createUvm({ id: 'mine', os: 'linux' });
+    const hcs: HcsBackend = Object.create(h.sim) as HcsBackend;
+    Object.defineProperty(hcs, 'name', { value: 'hcs' });
+    hcs.enumerate = () =>
+      Promise.resolve([
+        { id: 'mine', systemType: 'VirtualMachine', state: 'Running', owner: 'uvm-layers', runtimeOsType: 'Linux' },
+        { id: 'pod1@vm', systemType: 'VirtualMachine', state: 'Running', owner: 'containerd-shim-runhcs-v1.exe', runtimeOsType: 'Windows' },
+      ]);
+    const list = await createLayerService(h.store, hcs).listUvms();
+    expect(list.map((u) => [u.id, u.os, u.external ?? null])).toEqual([
+      ['mine', 'linux', null],
+      ['pod1@vm', 'windows', { systemType: 'VirtualMachine', owner: 'containerd-shim-runhcs-v1.exe' }],
+    ]);
+  });
+});

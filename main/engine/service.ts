@@ -4,6 +4,7 @@
  * the requests, commit atomically. Operations on different UVMs never wait for each other (B9).
  */
 import { randomUUID } from 'node:crypto';
+import * as path from 'node:path';
 import type { BackendName, HcsBackend } from '../hcs/backend.js';
 import { StateStore } from '../store/state-store.js';
 import { openBackend } from './backends.js';
@@ -75,7 +76,25 @@ class Service implements LayerService {
       const record = await this.readUvm(id);
       if (record) summaries.push(toUvmSummary(record));
     }
-    return summaries;
+    return [...summaries, ...(await this.externalSystems(new Set(ids)))];
+  }
+
+  /** Real HCS also knows compute systems other tools made (hcsshim's UVMs, containers). */
+  private async externalSystems(known: Set<string>): Promise<UvmSummary[]> {
+    if (this.hcs.name !== 'hcs') return [];
+    const systems = await this.hcs.enumerate();
+    return systems
+      .filter((s) => !known.has(s.id))
+      .map((s) => ({
+        id: s.id,
+        os: /windows/i.test(s.runtimeOsType ?? '') ? ('windows' as const) : ('linux' as const),
+        state: s.state,
+        scsi: 0,
+        vpmem: 0,
+        vsmb: 0,
+        containers: 0,
+        external: { systemType: s.systemType, owner: s.owner ?? '' },
+      }));
   }
 
   async showUvm(id: string): Promise<UvmView> {
@@ -319,6 +338,10 @@ function notFound(id: string): UvmLayersError {
   return new UvmLayersError('UVM_NOT_FOUND', `utility VM ${id} does not exist; see \`uvm-layers uvm list\``);
 }
 
+function samePath(a: string, b: string): boolean {
+  return path.resolve(a) === path.resolve(b);
+}
+
 function findContainer(containers: ContainerRecord[], request: UnmountRequest, where: string): ContainerRecord {
   const container = containers.find((c) => c.guestRoot === request.guestRoot);
   if (!container) {
@@ -327,7 +350,7 @@ function findContainer(containers: ContainerRecord[], request: UnmountRequest, w
   if (request.folders && request.folders.length > 0) {
     const ledger = [...container.layers.map((l) => l.folder), container.scratch.folder];
     const given = request.folders;
-    if (given.length !== ledger.length || given.some((f, i) => f !== ledger[i])) {
+    if (given.length !== ledger.length || given.some((f, i) => !samePath(f, ledger[i] ?? ''))) {
       throw new UvmLayersError(
         'INVALID_ARGUMENT',
         `the folders given do not match the ledger for ${request.guestRoot}: it was mounted with ${ledger.join(' ')}`,

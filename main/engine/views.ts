@@ -80,6 +80,11 @@ export interface UvmSummary {
   vpmem: number;
   vsmb: number;
   containers: number;
+  /**
+   * Set for compute systems HCS reports that uvm-layers did not create: HCS cannot list their
+   * devices, so they have no device view.
+   */
+  external?: { systemType: string; owner: string };
 }
 
 /** `host`: a parent layer of a process-isolated (Argon) container, prepared on the host. */

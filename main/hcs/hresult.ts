@@ -20,7 +20,6 @@ export const HRESULT = {
   HCS_E_SYSTEM_NOT_FOUND: 0xc037010e,
   HCS_E_SYSTEM_ALREADY_STOPPED: 0xc0370110,
   HCS_E_OPERATION_TIMEOUT: 0x80370118,
-  HCS_E_OPERATION_NOT_STARTED: 0x80370117,
   HCS_E_PROCESS_ALREADY_STOPPED: 0x8037011f,
   E_NOTIMPL: 0x80004001,
   E_OUTOFMEMORY: 0x8007000e,
@@ -50,8 +49,6 @@ export const HRESULT = {
   HCS_E_SERVICE_NOT_AVAILABLE: 0x80370114,
   HCS_E_OPERATION_NOT_STARTED_V2: 0x80370115,
   HCS_E_OPERATION_ALREADY_STARTED: 0x80370116,
-  // 0x80370117 is HCS_E_OPERATION_PENDING in winerror.h; listed after the entry above that
-  // carries the same value, so hresultName() reports the documented name.
   HCS_E_OPERATION_PENDING_V2: 0x80370117,
   HCS_E_OPERATION_SYSTEM_CALLBACK_ALREADY_SET: 0x80370119,
   HCS_E_OPERATION_RESULT_ALLOCATION_FAILED: 0x8037011a,
@@ -86,5 +83,5 @@ export function isFailure(hr: number): boolean {
 /** FACILITY_WIN32 (0x8007xxxx) carries a Win32 error code in its low 16 bits. */
 export function win32Code(hr: number): number | undefined {
   const u = hr >>> 0;
-  return (u & 0xffff0000) === 0x80070000 ? u & 0xffff : undefined;
+  return (u & 0xffff0000) >>> 0 === 0x80070000 ? u & 0xffff : undefined;
 }
