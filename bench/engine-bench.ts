@@ -114,8 +114,18 @@ async function inProcess(): Promise<{ requestsPerMount: number; newDevices: numb
   const sim = createSimBackend({ persistence: storeSimPersistence(store) });
   const service = createLayerService(store, timed(sim as HcsBackend, clock, 'sim'));
   await service.createUvm({ id: 'bench', os: 'linux' });
-  await service.mount({ uvm: 'bench', guestRoot: '/run/gcs/c/holder', layers: [f.base], scratch: f.holderScratch });
-  const mount = { uvm: 'bench', guestRoot: '/run/gcs/c/bench', layers: [f.base, ...f.apps], scratch: f.scratch };
+  await service.mount({
+    uvm: 'bench',
+    guestRoot: '/run/gcs/c/holder',
+    layers: [f.base],
+    scratch: f.holderScratch,
+  });
+  const mount = {
+    uvm: 'bench',
+    guestRoot: '/run/gcs/c/bench',
+    layers: [f.base, ...f.apps],
+    scratch: f.scratch,
+  };
 
   const countBefore = sim.requestCount;
   await service.mount(mount);
@@ -132,9 +142,15 @@ async function inProcess(): Promise<{ requestsPerMount: number; newDevices: numb
   const { engine = 0, store: storeMs = 0, sim: simMs = 0 } = clock.totals;
   const perOp = (ms: number): string => ((ms / ROUNDS) * 1000).toFixed(0);
   console.log(`(a) in-process mount + unmount, 5 layers (base shared), ${ROUNDS} rounds`);
-  console.log(`    ${(ROUNDS / (total / 1000)).toFixed(0)} mount+unmount/s, ${perOp(total)} µs per mount+unmount`);
-  console.log(`    engine ${perOp(engine)} µs, simulator ${perOp(simMs)} µs, store ${perOp(storeMs)} µs (atomic writes with fsync, locks, log)`);
-  console.log(`    engine time is ${((engine / storeMs) * 100).toFixed(1)}% of the store's (target < 5%)`);
+  console.log(
+    `    ${(ROUNDS / (total / 1000)).toFixed(0)} mount+unmount/s, ${perOp(total)} µs per mount+unmount`,
+  );
+  console.log(
+    `    engine ${perOp(engine)} µs, simulator ${perOp(simMs)} µs, store ${perOp(storeMs)} µs (atomic writes with fsync, locks, log)`,
+  );
+  console.log(
+    `    engine time is ${((engine / storeMs) * 100).toFixed(1)}% of the store's (target < 5%)`,
+  );
   await service.close();
   fs.rmSync(root, { recursive: true, force: true });
   return { requestsPerMount, newDevices: 5 };
@@ -161,26 +177,56 @@ function cli(): void {
   const f = folders(root);
   const env = { ...process.env, UVM_LAYERS_STATE_DIR: path.join(root, 'state') };
   time(process.execPath, [CLI, 'uvm', 'create', 'bench', '--os', 'linux'], env);
-  time(process.execPath, [CLI, 'mount', '--uvm', 'bench', '--guest-root', '/run/gcs/c/holder', f.base, f.holderScratch], env);
+  time(
+    process.execPath,
+    [CLI, 'mount', '--uvm', 'bench', '--guest-root', '/run/gcs/c/holder', f.base, f.holderScratch],
+    env,
+  );
   const bare: number[] = [];
   const mounts: number[] = [];
   const unmounts: number[] = [];
   for (let i = 0; i < CLI_ROUNDS; i++) {
     bare.push(time(process.execPath, ['-e', '0'], env));
-    mounts.push(time(process.execPath, [CLI, 'mount', '--uvm', 'bench', '--guest-root', '/run/gcs/c/b', f.base, ...f.apps, f.scratch], env));
-    unmounts.push(time(process.execPath, [CLI, 'unmount', '--uvm', 'bench', '--guest-root', '/run/gcs/c/b'], env));
+    mounts.push(
+      time(
+        process.execPath,
+        [
+          CLI,
+          'mount',
+          '--uvm',
+          'bench',
+          '--guest-root',
+          '/run/gcs/c/b',
+          f.base,
+          ...f.apps,
+          f.scratch,
+        ],
+        env,
+      ),
+    );
+    unmounts.push(
+      time(
+        process.execPath,
+        [CLI, 'unmount', '--uvm', 'bench', '--guest-root', '/run/gcs/c/b'],
+        env,
+      ),
+    );
   }
   const b = median(bare);
   const m = median(mounts);
   const u = median(unmounts);
-  console.log(`(b) CLI, median of ${CLI_ROUNDS}: node -e 0 ${b.toFixed(1)} ms; mount ${m.toFixed(1)} ms (${(m / b).toFixed(2)}×, target < 3×); unmount ${u.toFixed(1)} ms (${(u / b).toFixed(2)}×)`);
+  console.log(
+    `(b) CLI, median of ${CLI_ROUNDS}: node -e 0 ${b.toFixed(1)} ms; mount ${m.toFixed(1)} ms (${(m / b).toFixed(2)}×, target < 3×); unmount ${u.toFixed(1)} ms (${(u / b).toFixed(2)}×)`,
+  );
   fs.rmSync(root, { recursive: true, force: true });
 }
 
 async function main(): Promise<void> {
   const { requestsPerMount, newDevices } = await inProcess();
   cli();
-  console.log(`(c) HCS requests per mount: ${requestsPerMount} for ${newDevices} newly attached devices (4 layers + scratch; the shared base costs none) + 1 combine = ${newDevices + 1} expected`);
+  console.log(
+    `(c) HCS requests per mount: ${requestsPerMount} for ${newDevices} newly attached devices (4 layers + scratch; the shared base costs none) + 1 combine = ${newDevices + 1} expected`,
+  );
 }
 
 void main();

@@ -73,7 +73,12 @@ export function flag(parsed: Parsed, name: string): boolean {
 }
 
 /** A whole number option; `min`/`max` bound it. */
-export function intOption(parsed: Parsed, name: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
+export function intOption(
+  parsed: Parsed,
+  name: string,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number | undefined {
   const raw = stringOption(parsed, name);
   if (raw === undefined) return undefined;
   if (!/^\d+$/.test(raw)) throw usageError(`--${name} must be a whole number (got ${raw})`);

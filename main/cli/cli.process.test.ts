@@ -17,12 +17,21 @@ describe('CLI processes sharing one state folder', () => {
   it('eight processes mounting containers that share a base layer all succeed', async () => {
     const root = tempDir();
     const state = path.join(root, 'state');
-    expect(runCli(state, ['uvm', 'create', 'u1', '--os', 'linux', '--vpmem-count', '4']).status).toBe(0);
+    expect(
+      runCli(state, ['uvm', 'create', 'u1', '--os', 'linux', '--vpmem-count', '4']).status,
+    ).toBe(0);
     const base = makeLayer(root, 'base');
     const mounts = Array.from({ length: 8 }, (_, i) =>
       runCliAsync(state, [
-        'mount', '--uvm', 'u1', '--guest-root', `/run/gcs/c/c${i}`, '--json',
-        base, makeLayer(root, `app${i}`), makeScratch(root, `scratch${i}`),
+        'mount',
+        '--uvm',
+        'u1',
+        '--guest-root',
+        `/run/gcs/c/c${i}`,
+        '--json',
+        base,
+        makeLayer(root, `app${i}`),
+        makeScratch(root, `scratch${i}`),
       ]),
     );
     const results = await Promise.all(mounts);
@@ -46,9 +55,13 @@ describe('CLI processes sharing one state folder', () => {
     const state = path.join(root, 'state');
     expect(runCli(state, ['uvm', 'create', 'u1', '--os', 'linux']).status).toBe(0);
     const folders = [makeLayer(root, 'base'), makeLayer(root, 'app'), makeScratch(root, 'scratch')];
-    const child = startCli(state, ['mount', '--uvm', 'u1', '--guest-root', '/run/gcs/c/a', ...folders], {
-      UVM_LAYERS_TEST_PAUSE_AFTER_REQUEST: '2',
-    });
+    const child = startCli(
+      state,
+      ['mount', '--uvm', 'u1', '--guest-root', '/run/gcs/c/a', ...folders],
+      {
+        UVM_LAYERS_TEST_PAUSE_AFTER_REQUEST: '2',
+      },
+    );
     await new Promise<void>((resolve, reject) => {
       let err = '';
       child.stderr?.on('data', (d: Buffer) => {
@@ -61,19 +74,37 @@ describe('CLI processes sharing one state folder', () => {
     await new Promise((resolve) => child.on('exit', resolve));
 
     const intents = (): string[] =>
-      fs.readdirSync(path.join(state, 'intents'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.json'));
+      fs
+        .readdirSync(path.join(state, 'intents'), { recursive: true, encoding: 'utf8' })
+        .filter((f) => f.endsWith('.json'));
     expect(intents()).toEqual(['uvm/u1.json']);
 
     const shown = runCli(state, ['uvm', 'show', 'u1', '--json']);
     expect(shown.status).toBe(0);
     const view = JSON.parse(shown.stdout) as UvmView;
     expect([view.scsi, view.vpmem, view.combinedLayers]).toEqual([[], [], []]);
-    const log = runCli(state, ['log', '--json']).stdout.trim().split('\n').map((l) => JSON.parse(l) as { request: { ResourcePath?: string; RequestType?: string } });
-    const removes = log.filter((e) => e.request.RequestType === 'Remove').map((e) => e.request.ResourcePath);
-    expect(removes).toEqual(['VirtualMachine/Devices/VirtualPMem/Devices/1', 'VirtualMachine/Devices/VirtualPMem/Devices/0']);
+    const log = runCli(state, ['log', '--json'])
+      .stdout.trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { request: { ResourcePath?: string; RequestType?: string } });
+    const removes = log
+      .filter((e) => e.request.RequestType === 'Remove')
+      .map((e) => e.request.ResourcePath);
+    expect(removes).toEqual([
+      'VirtualMachine/Devices/VirtualPMem/Devices/1',
+      'VirtualMachine/Devices/VirtualPMem/Devices/0',
+    ]);
     expect(intents()).toEqual([]);
     // The same mount now works, on the same devices.
-    const again = runCli(state, ['mount', '--uvm', 'u1', '--guest-root', '/run/gcs/c/a', '--json', ...folders]);
+    const again = runCli(state, [
+      'mount',
+      '--uvm',
+      'u1',
+      '--guest-root',
+      '/run/gcs/c/a',
+      '--json',
+      ...folders,
+    ]);
     expect(again.status).toBe(0);
     expect(runCli(state, ['containers', '--json']).stdout).toContain('/run/gcs/c/a/rootfs');
   }, 60_000);

@@ -37,7 +37,10 @@ beforeEach(async () => {
   makeScratch(root, 'scratch2');
   expect((await cli(state, ['uvm', 'create', 'u1', '--os', 'linux'])).status).toBe(0);
   expect((await cli(state, ['uvm', 'create', 'w1', '--os', 'windows'])).status).toBe(0);
-  expect((await cli(state, ['mount', '--uvm', 'u1', '--guest-root', '/run/gcs/c/a', base, app, scratch])).status).toBe(0);
+  expect(
+    (await cli(state, ['mount', '--uvm', 'u1', '--guest-root', '/run/gcs/c/a', base, app, scratch]))
+      .status,
+  ).toBe(0);
 });
 
 describe('JSON output', () => {
@@ -47,12 +50,20 @@ describe('JSON output', () => {
       { id: 'u1', os: 'linux', state: 'Running', scsi: 1, vpmem: 2, vsmb: 0, containers: 1 },
       { id: 'w1', os: 'windows', state: 'Running', scsi: 0, vpmem: 0, vsmb: 0, containers: 0 },
     ]);
-    const show = JSON.parse((await cli(state, ['uvm', 'show', 'w1', '--json', '--state-dir', state])).stdout) as unknown;
+    const show = JSON.parse(
+      (await cli(state, ['uvm', 'show', 'w1', '--json', '--state-dir', state])).stdout,
+    ) as unknown;
     expect(show).toEqual({
       id: 'w1',
       os: 'windows',
       state: 'Running',
-      options: { vpmemCount: 64, vpmemMaxSizeBytes: 4294967296, scsiControllers: 1, physicallyBacked: false, vpmemMultiMapping: false },
+      options: {
+        vpmemCount: 64,
+        vpmemMaxSizeBytes: 4294967296,
+        scsiControllers: 1,
+        physicallyBacked: false,
+        vpmemMultiMapping: false,
+      },
       scsi: [],
       vpmem: [],
       vsmb: [],
@@ -72,20 +83,54 @@ describe('JSON output', () => {
         ],
       },
     ]);
-    const log = (await cli(state, ['log', '--uvm', 'u1', '--tail', '2', '--json'])).stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const log = (await cli(state, ['log', '--uvm', 'u1', '--tail', '2', '--json'])).stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(log).toHaveLength(2);
     expect(Object.keys(log[0]!).sort()).toEqual(['ms', 'ok', 'request', 'seq', 'time', 'uvm']);
-    expect(log[1]).toMatchObject({ uvm: 'u1', ok: true, request: { GuestRequest: { ResourceType: 'CombinedLayers' } } });
+    expect(log[1]).toMatchObject({
+      uvm: 'u1',
+      ok: true,
+      request: { GuestRequest: { ResourceType: 'CombinedLayers' } },
+    });
     expect(new Date(log[1]!.time as string).toISOString()).toBe(log[1]!.time);
-    expect(JSON.parse((await cli(state, ['unmount', '--uvm', 'u1', '--guest-root', '/run/gcs/c/a', '--op', 'scsi', '--json'])).stdout)).toEqual({});
+    expect(
+      JSON.parse(
+        (
+          await cli(state, [
+            'unmount',
+            '--uvm',
+            'u1',
+            '--guest-root',
+            '/run/gcs/c/a',
+            '--op',
+            'scsi',
+            '--json',
+          ])
+        ).stdout,
+      ),
+    ).toEqual({});
     expect(JSON.parse((await cli(state, ['uvm', 'rm', 'w1', '--json'])).stdout)).toEqual({});
   });
 
   it('host (Argon) mounts print a volume path and unmount only with all', async () => {
-    const mounted = await cli(state, ['mount', '--host', '--guest-root', '/c/argon', '--json', base, path.join(root, 'scratch2')]);
+    const mounted = await cli(state, [
+      'mount',
+      '--host',
+      '--guest-root',
+      '/c/argon',
+      '--json',
+      base,
+      path.join(root, 'scratch2'),
+    ]);
     expect(mounted.status).toBe(0);
-    expect((JSON.parse(mounted.stdout) as { rootfs: string }).rootfs).toMatch(/^\\\\\?\\Volume\{[0-9a-f-]{36}\}\\$/);
-    const listed = JSON.parse((await cli(state, ['containers', '--json'])).stdout) as { uvm: string | null }[];
+    expect((JSON.parse(mounted.stdout) as { rootfs: string }).rootfs).toMatch(
+      /^\\\\\?\\Volume\{[0-9a-f-]{36}\}\\$/,
+    );
+    const listed = JSON.parse((await cli(state, ['containers', '--json'])).stdout) as {
+      uvm: string | null;
+    }[];
     expect(listed.map((c) => c.uvm)).toEqual(['u1', null]);
     expect((await cli(state, ['unmount', '--host', '--guest-root', '/c/argon'])).status).toBe(0);
   });
@@ -97,44 +142,219 @@ describe('bad input is refused with a clear error and changes nothing', () => {
     ['no command', () => [], 'no command given', 2],
     ['unknown command', () => ['frob'], 'unknown command `frob`', 2],
     ['unknown option', () => ['uvm', 'list', '--frob'], 'unknown option --frob', 2],
-    ['unknown backend', () => ['--backend', 'vmware', 'uvm', 'list'], '--backend must be sim, hcs or qemu', 2],
-    ['qemu backend', () => ['--backend', 'qemu', 'uvm', 'list'], 'qemu backend is not part of this build', 1],
+    [
+      'unknown backend',
+      () => ['--backend', 'vmware', 'uvm', 'list'],
+      '--backend must be sim, hcs or qemu',
+      2,
+    ],
+    [
+      'qemu backend',
+      () => ['--backend', 'qemu', 'uvm', 'list'],
+      'qemu backend is not part of this build',
+      1,
+    ],
     ['hcs backend off Windows', () => ['--backend', 'hcs', 'uvm', 'list'], 'use --backend sim', 1],
-    ['sim-fail-at 0', () => ['--sim-fail-at', '0', 'uvm', 'list'], '--sim-fail-at must be from 1', 2],
+    [
+      'sim-fail-at 0',
+      () => ['--sim-fail-at', '0', 'uvm', 'list'],
+      '--sim-fail-at must be from 1',
+      2,
+    ],
     ['create without id', () => ['uvm', 'create', '--os', 'linux'], 'expected one argument', 2],
     ['create without os', () => ['uvm', 'create', 'u2'], '--os is required', 2],
-    ['create with a bad os', () => ['uvm', 'create', 'u2', '--os', 'bsd'], '--os must be linux or windows', 2],
-    ['create with a bad id', () => ['uvm', 'create', '../x', '--os', 'linux'], 'invalid utility VM id', 2],
+    [
+      'create with a bad os',
+      () => ['uvm', 'create', 'u2', '--os', 'bsd'],
+      '--os must be linux or windows',
+      2,
+    ],
+    [
+      'create with a bad id',
+      () => ['uvm', 'create', '../x', '--os', 'linux'],
+      'invalid utility VM id',
+      2,
+    ],
     ['create an existing id', () => ['uvm', 'create', 'u1', '--os', 'linux'], 'already exists', 1],
-    ['too many vPMEM devices', () => ['uvm', 'create', 'u2', '--os', 'linux', '--vpmem-count', '129'], 'VPMem device count cannot be greater than 128', 2],
-    ['vPMEM count not a number', () => ['uvm', 'create', 'u2', '--os', 'linux', '--vpmem-count', 'x'], '--vpmem-count must be a whole number', 2],
-    ['vPMEM size not a page multiple', () => ['uvm', 'create', 'u2', '--os', 'linux', '--vpmem-size', '4097'], 'VPMemSizeBytes must be a multiple of 4096', 2],
-    ['five SCSI controllers', () => ['uvm', 'create', 'u2', '--os', 'linux', '--scsi-controllers', '5'], 'must be a whole number from 1 to 4', 2],
-    ['WCOW with two controllers', () => ['uvm', 'create', 'w2', '--os', 'windows', '--scsi-controllers', '2'], 'exactly 1 SCSI controller is required for WCOW', 2],
+    [
+      'too many vPMEM devices',
+      () => ['uvm', 'create', 'u2', '--os', 'linux', '--vpmem-count', '129'],
+      'VPMem device count cannot be greater than 128',
+      2,
+    ],
+    [
+      'vPMEM count not a number',
+      () => ['uvm', 'create', 'u2', '--os', 'linux', '--vpmem-count', 'x'],
+      '--vpmem-count must be a whole number',
+      2,
+    ],
+    [
+      'vPMEM size not a page multiple',
+      () => ['uvm', 'create', 'u2', '--os', 'linux', '--vpmem-size', '4097'],
+      'VPMemSizeBytes must be a multiple of 4096',
+      2,
+    ],
+    [
+      'five SCSI controllers',
+      () => ['uvm', 'create', 'u2', '--os', 'linux', '--scsi-controllers', '5'],
+      'must be a whole number from 1 to 4',
+      2,
+    ],
+    [
+      'WCOW with two controllers',
+      () => ['uvm', 'create', 'w2', '--os', 'windows', '--scsi-controllers', '2'],
+      'exactly 1 SCSI controller is required for WCOW',
+      2,
+    ],
     ['show an unknown UVM', () => ['uvm', 'show', 'nope'], 'utility VM nope does not exist', 1],
     ['rm an unknown UVM', () => ['uvm', 'rm', 'nope'], 'utility VM nope does not exist', 1],
-    ['rm a UVM with containers', () => ['uvm', 'rm', 'u1'], 'unmount them first or pass --force', 1],
-    ['mount without a target', (r) => ['mount', '--guest-root', '/run/gcs/c/b', `${r}/base`, `${r}/scratch2`], 'give exactly one of --uvm ID or --host', 2],
-    ['mount with both targets', (r) => ['mount', '--uvm', 'u1', '--host', '--guest-root', '/run/gcs/c/b', `${r}/base`, `${r}/scratch2`], 'give exactly one', 2],
-    ['mount without a guest root', (r) => ['mount', '--uvm', 'u1', `${r}/base`, `${r}/scratch2`], '--guest-root is required', 2],
-    ['mount with one folder', (r) => ['mount', '--uvm', 'u1', '--guest-root', '/run/gcs/c/b', `${r}/scratch2`], 'need at least two folders', 2],
-    ['mount a relative folder', () => ['mount', '--uvm', 'u1', '--guest-root', '/run/gcs/c/b', 'base', 'scratch2'], 'is relative', 2],
-    ['mount a missing folder', (r) => ['mount', '--uvm', 'u1', '--guest-root', '/run/gcs/c/b', missing, `${r}/scratch2`], 'does not exist', 1],
-    ['mount a folder without layer.vhd', (r) => ['mount', '--uvm', 'u1', '--guest-root', '/run/gcs/c/b', `${r}/empty`, `${r}/scratch2`], 'has no layer.vhd', 1],
-    ['mount a scratch without sandbox.vhdx', (r) => ['mount', '--uvm', 'u1', '--guest-root', '/run/gcs/c/b', `${r}/base`, `${r}/empty`], 'has no sandbox.vhdx', 1],
-    ['mount into an unknown UVM', (r) => ['mount', '--uvm', 'nope', '--guest-root', '/run/gcs/c/b', `${r}/base`, `${r}/scratch2`], 'does not exist', 1],
-    ['mount LCOW at a Windows path', (r) => ['mount', '--uvm', 'u1', '--guest-root', 'C:\\c\\1', `${r}/base`, `${r}/scratch2`], 'is not an absolute Linux path', 2],
-    ['mount WCOW at a Linux path', (r) => ['mount', '--uvm', 'w1', '--guest-root', '/c/1', `${r}/base`, `${r}/scratch2`], 'is not a drive path', 2],
-    ['mount over a mounted guest root', (r) => ['mount', '--uvm', 'u1', '--guest-root', '/run/gcs/c/a', `${r}/base`, `${r}/scratch2`], 'already mounted at /run/gcs/c/a', 1],
-    ['unmount an unknown guest root', () => ['unmount', '--uvm', 'u1', '--guest-root', '/run/gcs/c/zzz'], 'no container is mounted at /run/gcs/c/zzz', 1],
-    ['unmount with a bad op', () => ['unmount', '--uvm', 'u1', '--guest-root', '/run/gcs/c/a', '--op', 'disk'], 'unknown --op disk', 2],
-    ['unmount with all and more', () => ['unmount', '--uvm', 'u1', '--guest-root', '/run/gcs/c/a', '--op', 'all,scsi'], 'cannot be combined', 2],
-    ['host unmount other than all', () => ['unmount', '--host', '--guest-root', '/c/x', '--op', 'scsi'], 'unmountOperationAll', 2],
-    ['unmount with other folders', (r) => ['unmount', '--uvm', 'u1', '--guest-root', '/run/gcs/c/a', `${r}/app`, `${r}/scratch`], 'do not match the ledger', 2],
-    ['unmount with one folder', (r) => ['unmount', '--uvm', 'u1', '--guest-root', '/run/gcs/c/a', `${r}/scratch`], 'at least two', 2],
+    [
+      'rm a UVM with containers',
+      () => ['uvm', 'rm', 'u1'],
+      'unmount them first or pass --force',
+      1,
+    ],
+    [
+      'mount without a target',
+      (r) => ['mount', '--guest-root', '/run/gcs/c/b', `${r}/base`, `${r}/scratch2`],
+      'give exactly one of --uvm ID or --host',
+      2,
+    ],
+    [
+      'mount with both targets',
+      (r) => [
+        'mount',
+        '--uvm',
+        'u1',
+        '--host',
+        '--guest-root',
+        '/run/gcs/c/b',
+        `${r}/base`,
+        `${r}/scratch2`,
+      ],
+      'give exactly one',
+      2,
+    ],
+    [
+      'mount without a guest root',
+      (r) => ['mount', '--uvm', 'u1', `${r}/base`, `${r}/scratch2`],
+      '--guest-root is required',
+      2,
+    ],
+    [
+      'mount with one folder',
+      (r) => ['mount', '--uvm', 'u1', '--guest-root', '/run/gcs/c/b', `${r}/scratch2`],
+      'need at least two folders',
+      2,
+    ],
+    [
+      'mount a relative folder',
+      () => ['mount', '--uvm', 'u1', '--guest-root', '/run/gcs/c/b', 'base', 'scratch2'],
+      'is relative',
+      2,
+    ],
+    [
+      'mount a missing folder',
+      (r) => ['mount', '--uvm', 'u1', '--guest-root', '/run/gcs/c/b', missing, `${r}/scratch2`],
+      'does not exist',
+      1,
+    ],
+    [
+      'mount a folder without layer.vhd',
+      (r) => [
+        'mount',
+        '--uvm',
+        'u1',
+        '--guest-root',
+        '/run/gcs/c/b',
+        `${r}/empty`,
+        `${r}/scratch2`,
+      ],
+      'has no layer.vhd',
+      1,
+    ],
+    [
+      'mount a scratch without sandbox.vhdx',
+      (r) => ['mount', '--uvm', 'u1', '--guest-root', '/run/gcs/c/b', `${r}/base`, `${r}/empty`],
+      'has no sandbox.vhdx',
+      1,
+    ],
+    [
+      'mount into an unknown UVM',
+      (r) => [
+        'mount',
+        '--uvm',
+        'nope',
+        '--guest-root',
+        '/run/gcs/c/b',
+        `${r}/base`,
+        `${r}/scratch2`,
+      ],
+      'does not exist',
+      1,
+    ],
+    [
+      'mount LCOW at a Windows path',
+      (r) => ['mount', '--uvm', 'u1', '--guest-root', 'C:\\c\\1', `${r}/base`, `${r}/scratch2`],
+      'is not an absolute Linux path',
+      2,
+    ],
+    [
+      'mount WCOW at a Linux path',
+      (r) => ['mount', '--uvm', 'w1', '--guest-root', '/c/1', `${r}/base`, `${r}/scratch2`],
+      'is not a drive path',
+      2,
+    ],
+    [
+      'mount over a mounted guest root',
+      (r) => ['mount', '--uvm', 'u1', '--guest-root', '/run/gcs/c/a', `${r}/base`, `${r}/scratch2`],
+      'already mounted at /run/gcs/c/a',
+      1,
+    ],
+    [
+      'unmount an unknown guest root',
+      () => ['unmount', '--uvm', 'u1', '--guest-root', '/run/gcs/c/zzz'],
+      'no container is mounted at /run/gcs/c/zzz',
+      1,
+    ],
+    [
+      'unmount with a bad op',
+      () => ['unmount', '--uvm', 'u1', '--guest-root', '/run/gcs/c/a', '--op', 'disk'],
+      'unknown --op disk',
+      2,
+    ],
+    [
+      'unmount with all and more',
+      () => ['unmount', '--uvm', 'u1', '--guest-root', '/run/gcs/c/a', '--op', 'all,scsi'],
+      'cannot be combined',
+      2,
+    ],
+    [
+      'host unmount other than all',
+      () => ['unmount', '--host', '--guest-root', '/c/x', '--op', 'scsi'],
+      'unmountOperationAll',
+      2,
+    ],
+    [
+      'unmount with other folders',
+      (r) => ['unmount', '--uvm', 'u1', '--guest-root', '/run/gcs/c/a', `${r}/app`, `${r}/scratch`],
+      'do not match the ledger',
+      2,
+    ],
+    [
+      'unmount with one folder',
+      (r) => ['unmount', '--uvm', 'u1', '--guest-root', '/run/gcs/c/a', `${r}/scratch`],
+      'at least two',
+      2,
+    ],
     ['containers of an unknown UVM', () => ['containers', '--uvm', 'nope'], 'does not exist', 1],
     ['log with tail 0', () => ['log', '--tail', '0'], '--tail must be from 1', 2],
-    ['serve on a bad port', () => ['serve', '--port', '70000'], '--port must be from 0 to 65535', 2],
+    [
+      'serve on a bad port',
+      () => ['serve', '--port', '70000'],
+      '--port must be from 0 to 65535',
+      2,
+    ],
     ['an option without its value', () => ['uvm', 'show', '--state-dir'], 'needs a value', 2],
   ];
 
@@ -157,10 +377,16 @@ describe('bad input is refused with a clear error and changes nothing', () => {
     const file = path.join(state, 'uvm', 'u1.json');
     fs.writeFileSync(file, '{"format":1,"revision":');
     const before = stateFiles(state);
-    for (const args of [['uvm', 'show', 'u1'], ['uvm', 'list'], ['mount', '--uvm', 'u1', '--guest-root', '/run/gcs/c/b', base, path.join(root, 'scratch2')]]) {
+    for (const args of [
+      ['uvm', 'show', 'u1'],
+      ['uvm', 'list'],
+      ['mount', '--uvm', 'u1', '--guest-root', '/run/gcs/c/b', base, path.join(root, 'scratch2')],
+    ]) {
       const r = await cli(state, [...args, '--json']);
       expect(r.status).toBe(1);
-      expect((JSON.parse(r.stdout) as { error: { code: string } }).error.code).toBe('STORE_CORRUPT');
+      expect((JSON.parse(r.stdout) as { error: { code: string } }).error.code).toBe(
+        'STORE_CORRUPT',
+      );
       expect(r.stderr).toContain(file);
     }
     expect(stateFiles(state)).toEqual(before);

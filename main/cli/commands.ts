@@ -37,7 +37,8 @@ function positionals(args: Parsed, count: number, usage: string): string[] {
 function target(args: Parsed, usage: string): string | undefined {
   const uvm = stringOption(args, 'uvm');
   const host = flag(args, 'host');
-  if ((uvm === undefined) === !host) throw usageError(`give exactly one of --uvm ID or --host: ${usage}`);
+  if ((uvm === undefined) === !host)
+    throw usageError(`give exactly one of --uvm ID or --host: ${usage}`);
   return uvm;
 }
 
@@ -51,7 +52,8 @@ function parseOps(raw: string | undefined): UnmountOp[] | undefined {
   if (raw === undefined) return undefined;
   const ops = raw.split(',').map((s) => s.trim().toLowerCase());
   if (ops.includes('all')) {
-    if (ops.length > 1) throw usageError(`--op all cannot be combined with other operations (got ${raw})`);
+    if (ops.length > 1)
+      throw usageError(`--op all cannot be combined with other operations (got ${raw})`);
     return [];
   }
   for (const op of ops) {
@@ -96,10 +98,13 @@ export const COMMANDS: readonly Command[] = [
       const [id = ''] = positionals(args, 1, CREATE_USAGE);
       const os = stringOption(args, 'os');
       if (os === undefined) throw usageError(`--os is required: ${CREATE_USAGE}`);
-      if (os !== 'linux' && os !== 'windows') throw usageError(`--os must be linux or windows (got ${os})`);
+      if (os !== 'linux' && os !== 'windows')
+        throw usageError(`--os must be linux or windows (got ${os})`);
       const bootFiles = stringOption(args, 'boot-files');
       const utilityVm = stringOption(args, 'utility-vm');
-      const view = await (await ctx.service()).createUvm({
+      const view = await (
+        await ctx.service()
+      ).createUvm({
         id,
         os,
         vpmemCount: intOption(args, 'vpmem-count', 0),
@@ -155,7 +160,9 @@ export const COMMANDS: readonly Command[] = [
       const uvm = target(args, MOUNT_USAGE);
       const guestRoot = requireGuestRoot(args, MOUNT_USAGE);
       const { layers, scratch } = folders(args);
-      const result = await (await ctx.service()).mount({
+      const result = await (
+        await ctx.service()
+      ).mount({
         ...(uvm === undefined ? {} : { uvm }),
         guestRoot,
         layers,
@@ -176,13 +183,18 @@ export const COMMANDS: readonly Command[] = [
         throw usageError('folders, when given, are the layers and the scratch: at least two');
       }
       const ops = parseOps(stringOption(args, 'op'));
-      await (await ctx.service()).unmount({
+      await (
+        await ctx.service()
+      ).unmount({
         ...(uvm === undefined ? {} : { uvm }),
         guestRoot,
         ...(ops === undefined ? {} : { ops }),
         ...(args.positionals.length > 0 ? { folders: args.positionals } : {}),
       });
-      return { json: {}, human: `unmounted ${guestRoot}${uvm === undefined ? ' from the host' : ` from ${uvm}`}` };
+      return {
+        json: {},
+        human: `unmounted ${guestRoot}${uvm === undefined ? ' from the host' : ` from ${uvm}`}`,
+      };
     },
   },
   {
@@ -205,7 +217,9 @@ export const COMMANDS: readonly Command[] = [
       positionals(args, 0, 'log [--uvm ID] [--tail N]');
       const uvm = stringOption(args, 'uvm');
       const tail = intOption(args, 'tail', 1);
-      const entries = await (await ctx.service()).log({
+      const entries = await (
+        await ctx.service()
+      ).log({
         ...(uvm === undefined ? {} : { uvm }),
         ...(tail === undefined ? {} : { tail }),
       });
@@ -225,7 +239,9 @@ export const COMMANDS: readonly Command[] = [
   },
 ];
 
-export function findCommand(words: readonly string[]): { command: Command; rest: number } | undefined {
+export function findCommand(
+  words: readonly string[],
+): { command: Command; rest: number } | undefined {
   for (const command of COMMANDS) {
     if (command.path.every((w, i) => words[i] === w)) return { command, rest: command.path.length };
   }
@@ -239,7 +255,10 @@ export function helpText(): string {
     '',
     'Usage: uvm-layers [--backend sim|hcs|qemu] [--state-dir DIR] [--json] [--sim-fail-at N] COMMAND',
     '',
-    ...COMMANDS.map((c) => `  ${c.usage.length > 60 ? `${c.usage}\n  ${''.padEnd(Math.min(width, 60))}` : c.usage.padEnd(Math.min(width, 60))}  ${c.summary}`),
+    ...COMMANDS.map(
+      (c) =>
+        `  ${c.usage.length > 60 ? `${c.usage}\n  ${''.padEnd(Math.min(width, 60))}` : c.usage.padEnd(Math.min(width, 60))}  ${c.summary}`,
+    ),
     '',
     'State: --state-dir, else $UVM_LAYERS_STATE_DIR, else the app-data folder shared with the desktop app.',
   ].join('\n');

@@ -12,13 +12,30 @@ export function table(headers: readonly string[], rows: readonly (readonly strin
 }
 
 export function formatUvmList(uvms: readonly UvmSummary[]): string {
-  if (uvms.length === 0) return 'no utility VMs (create one with `uvm-layers uvm create ID --os linux`)';
+  if (uvms.length === 0)
+    return 'no utility VMs (create one with `uvm-layers uvm create ID --os linux`)';
   return table(
     ['ID', 'OS', 'STATE', 'SCSI', 'VPMEM', 'VSMB', 'CONTAINERS'],
     uvms.map((u) =>
       u.external
-        ? [u.id, u.os, u.state, '-', '-', '-', `external ${u.external.systemType}, owner ${u.external.owner || '?'}: HCS cannot list its devices`]
-        : [u.id, u.os, u.state, String(u.scsi), String(u.vpmem), String(u.vsmb), String(u.containers)],
+        ? [
+            u.id,
+            u.os,
+            u.state,
+            '-',
+            '-',
+            '-',
+            `external ${u.external.systemType}, owner ${u.external.owner || '?'}: HCS cannot list its devices`,
+          ]
+        : [
+            u.id,
+            u.os,
+            u.state,
+            String(u.scsi),
+            String(u.vpmem),
+            String(u.vsmb),
+            String(u.containers),
+          ],
     ),
   );
 }
@@ -50,7 +67,13 @@ export function formatUvm(v: UvmView): string {
           ['SLOT', 'MODE', 'REFS', 'GUEST PATH', 'HOST PATH'],
           [
             ...v.reserved.map((r) => [`${r.controller}:${r.lun}`, 'reserved', '1', '', r.purpose]),
-            ...v.scsi.map((s) => [`${s.controller}:${s.lun}`, s.readOnly ? 'ro' : 'rw', String(s.refCount), s.uvmPath, s.hostPath]),
+            ...v.scsi.map((s) => [
+              `${s.controller}:${s.lun}`,
+              s.readOnly ? 'ro' : 'rw',
+              String(s.refCount),
+              s.uvmPath,
+              s.hostPath,
+            ]),
           ],
         )
       : undefined,
@@ -62,8 +85,22 @@ export function formatUvm(v: UvmView): string {
           ['DEVICE', 'SIZE', 'REFS', 'GUEST PATH', 'HOST PATH'],
           v.vpmem.flatMap((d) =>
             d.mappings.length === 0
-              ? [[String(d.device), bytes(d.sizeBytes), String(d.refCount), d.uvmPath ?? '', d.hostPath ?? '']]
-              : d.mappings.map((m) => [`${d.device}@${m.offset}`, bytes(m.sizeBytes), String(m.refCount), m.uvmPath, m.hostPath]),
+              ? [
+                  [
+                    String(d.device),
+                    bytes(d.sizeBytes),
+                    String(d.refCount),
+                    d.uvmPath ?? '',
+                    d.hostPath ?? '',
+                  ],
+                ]
+              : d.mappings.map((m) => [
+                  `${d.device}@${m.offset}`,
+                  bytes(m.sizeBytes),
+                  String(m.refCount),
+                  m.uvmPath,
+                  m.hostPath,
+                ]),
           ),
         )
       : undefined,
@@ -73,7 +110,12 @@ export function formatUvm(v: UvmView): string {
     v.vsmb.length
       ? table(
           ['NAME', 'REFS', 'OPTIONS', 'HOST PATH'],
-          v.vsmb.map((s) => [s.name, String(s.refCount), Object.keys(s.options).join(','), s.hostPath]),
+          v.vsmb.map((s) => [
+            s.name,
+            String(s.refCount),
+            Object.keys(s.options).join(','),
+            s.hostPath,
+          ]),
         )
       : undefined,
   );
@@ -82,7 +124,11 @@ export function formatUvm(v: UvmView): string {
     v.combinedLayers.length
       ? table(
           ['ROOT', 'LAYERS', 'SCRATCH'],
-          v.combinedLayers.map((c) => [c.containerRootPath, String(c.layers.length), c.scratchPath]),
+          v.combinedLayers.map((c) => [
+            c.containerRootPath,
+            String(c.layers.length),
+            c.scratchPath,
+          ]),
         )
       : undefined,
   );
@@ -98,8 +144,20 @@ export function formatContainers(containers: readonly ContainerView[]): string {
         table(
           ['  KIND', 'DEVICE', 'RELEASED', 'GUEST PATH', 'FOLDER'],
           [
-            ...c.layers.map((l) => [`  ${l.kind}`, l.device, l.released ? 'yes' : 'no', l.uvmPath, l.folder]),
-            ['  scratch', c.scratch.device, c.scratch.released ? 'yes' : 'no', '', c.scratch.hostPath],
+            ...c.layers.map((l) => [
+              `  ${l.kind}`,
+              l.device,
+              l.released ? 'yes' : 'no',
+              l.uvmPath,
+              l.folder,
+            ]),
+            [
+              '  scratch',
+              c.scratch.device,
+              c.scratch.released ? 'yes' : 'no',
+              '',
+              c.scratch.hostPath,
+            ],
           ],
         ),
       ].join('\n'),
@@ -110,7 +168,8 @@ export function formatContainers(containers: readonly ContainerView[]): string {
 function summarize(request: unknown): string {
   if (request && typeof request === 'object') {
     const r = request as Record<string, unknown>;
-    if (typeof r.Op === 'string') return `${r.Op} ${typeof r.Path === 'string' ? r.Path : typeof r.Id === 'string' ? r.Id : ''}`.trim();
+    if (typeof r.Op === 'string')
+      return `${r.Op} ${typeof r.Path === 'string' ? r.Path : typeof r.Id === 'string' ? r.Id : ''}`.trim();
     const guest = r.GuestRequest as Record<string, unknown> | undefined;
     if (typeof r.ResourcePath === 'string') return `${String(r.RequestType)} ${r.ResourcePath}`;
     if (guest) return `${String(guest.RequestType)} guest ${String(guest.ResourceType)}`;

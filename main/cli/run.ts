@@ -9,7 +9,15 @@ import type { BackendName } from '../hcs/backend.js';
 import { toUvmLayersError } from '../engine/errors.js';
 import type { LayerService } from '../engine/service-api.js';
 import { defaultStateDir } from '../engine/state-dir.js';
-import { GLOBAL_OPTIONS, flag, intOption, parseArgs, stringOption, usageError, type Parsed } from './args.js';
+import {
+  GLOBAL_OPTIONS,
+  flag,
+  intOption,
+  parseArgs,
+  stringOption,
+  usageError,
+  type Parsed,
+} from './args.js';
 import { findCommand, helpText, type CommandContext, type Output } from './commands.js';
 
 export interface Io {
@@ -65,13 +73,15 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
       return 0;
     }
     const found = findCommand(words);
-    if (!found) throw usageError(`unknown command \`${words.join(' ')}\`; run \`uvm-layers --help\``);
+    if (!found)
+      throw usageError(`unknown command \`${words.join(' ')}\`; run \`uvm-layers --help\``);
     const { command } = found;
     const parsed = parseArgs(rest, { ...GLOBAL_OPTIONS, ...command.options });
     const backend = backendOption(parsed);
     const simFailAt = intOption(parsed, 'sim-fail-at', 1);
     const stateDirOption = stringOption(parsed, 'state-dir');
-    const stateDir = stateDirOption === undefined ? defaultStateDir(io.env) : path.resolve(stateDirOption);
+    const stateDir =
+      stateDirOption === undefined ? defaultStateDir(io.env) : path.resolve(stateDirOption);
     const ctx: CommandContext = {
       async service() {
         if (!service) {
@@ -112,8 +122,13 @@ function print(output: Output, json: boolean, io: Io): void {
 async function serve(port: number | undefined, service: LayerService, io: Io): Promise<Output> {
   const { startWebServer } = await import('../web/server.js');
   const rendererDir = path.resolve(__dirname, '..', 'out', 'renderer');
-  const server = await startWebServer(service, { ...(port === undefined ? {} : { port }), rendererDir });
-  io.stdout(`uvm-layers serving ${service.backend} state from ${service.stateDir}\n${server.url}\n`);
+  const server = await startWebServer(service, {
+    ...(port === undefined ? {} : { port }),
+    rendererDir,
+  });
+  io.stdout(
+    `uvm-layers serving ${service.backend} state from ${service.stateDir}\n${server.url}\n`,
+  );
   return new Promise<Output>((resolve) => {
     const stop = (): void => {
       void server.close().finally(() => resolve({}));

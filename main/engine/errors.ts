@@ -73,11 +73,7 @@ export class UvmLayersError extends Error {
 }
 
 /** Wraps a failure with context while keeping the cause's identity (code, HRESULT). */
-export function wrapError(
-  code: ErrorCode,
-  message: string,
-  cause: unknown,
-): UvmLayersError {
+export function wrapError(code: ErrorCode, message: string, cause: unknown): UvmLayersError {
   const inner = toUvmLayersError(cause);
   return new UvmLayersError(code, `${message}: ${inner.message}`, {
     ...(inner.hresult === undefined ? {} : { hresult: inner.hresult }),

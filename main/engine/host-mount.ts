@@ -41,7 +41,8 @@ export async function mountHostLayers(
     try {
       return await mountOnce(sender, layerFolders, parents, scratch, scratchFolder, guestRoot);
     } catch (error) {
-      const hr = error instanceof UvmLayersError ? error.causes[0]?.hresult ?? error.hresult : undefined;
+      const hr =
+        error instanceof UvmLayersError ? (error.causes[0]?.hresult ?? error.hresult) : undefined;
       if (attempt >= RETRY_ATTEMPTS || hr === undefined || !RETRYABLE.has(hr)) throw error;
       await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS));
     }
@@ -77,7 +78,10 @@ async function mountOnce(
       `Get the mount path of ${scratch}`,
     );
     if (typeof volume !== 'string' || volume === '') {
-      throw new UvmLayersError('HCS_ERROR', `GetLayerMountPath returned no volume path for ${scratch}`);
+      throw new UvmLayersError(
+        'HCS_ERROR',
+        `GetLayerMountPath returned no volume path for ${scratch}`,
+      );
     }
     const layers = await Promise.all(
       layerFolders.map(async (folder, i) => ({
@@ -94,7 +98,13 @@ async function mountOnce(
       rootfs: volume,
       combinedRoot: volume,
       combined: true,
-      scratch: { folder: scratchFolder, hostPath: scratch, device: volume, uvmPath: volume, released: false },
+      scratch: {
+        folder: scratchFolder,
+        hostPath: scratch,
+        device: volume,
+        uvmPath: volume,
+        released: false,
+      },
       layers,
     };
   } catch (error) {
@@ -102,21 +112,35 @@ async function mountOnce(
     const leftovers: unknown[] = [];
     if (prepared) {
       await sender
-        .call({ Op: 'UnprepareLayer', Path: scratch }, { Op: 'PrepareLayer', Path: scratch, Layers: parents }, `Unprepare layer ${scratch}`)
+        .call(
+          { Op: 'UnprepareLayer', Path: scratch },
+          { Op: 'PrepareLayer', Path: scratch, Layers: parents },
+          `Unprepare layer ${scratch}`,
+        )
         .catch((e: unknown) => leftovers.push(e));
     }
     if (activated) {
       await sender
-        .call({ Op: 'DeactivateLayer', Path: scratch }, { Op: 'ActivateLayer', Path: scratch }, `Deactivate layer ${scratch}`)
+        .call(
+          { Op: 'DeactivateLayer', Path: scratch },
+          { Op: 'ActivateLayer', Path: scratch },
+          `Deactivate layer ${scratch}`,
+        )
         .catch((e: unknown) => leftovers.push(e));
     }
     if (leftovers.length === 0) throw failure;
-    throw aggregateError('ROLLBACK_FAILED', `${failure.message}; rolling back also failed`, [failure, ...leftovers]);
+    throw aggregateError('ROLLBACK_FAILED', `${failure.message}; rolling back also failed`, [
+      failure,
+      ...leftovers,
+    ]);
   }
 }
 
 /** Unprepares, then deactivates even if unprepare failed; both failures are reported. */
-export async function unmountHostLayers(sender: HostLayerSender, container: ContainerRecord): Promise<void> {
+export async function unmountHostLayers(
+  sender: HostLayerSender,
+  container: ContainerRecord,
+): Promise<void> {
   const scratch = container.scratch.hostPath;
   const parents = container.layers.map((l) => l.hostPath);
   const failures: unknown[] = [];
@@ -146,6 +170,10 @@ export async function unmountHostLayers(sender: HostLayerSender, container: Cont
     }
   }
   if (failures.length > 0) {
-    throw aggregateError('UNMOUNT_FAILED', `failed to unmount host container ${container.guestRoot}`, failures);
+    throw aggregateError(
+      'UNMOUNT_FAILED',
+      `failed to unmount host container ${container.guestRoot}`,
+      failures,
+    );
   }
 }

@@ -6,8 +6,19 @@
 import * as path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { UvmOs } from '../hcs/backend.js';
-import { isFullyReleased, mountContainerLayers, unmountContainerLayers, unmountMask } from './layers.js';
-import { makeLayer, makeScratch, RecordingSender, tempDir, expectCode } from './testing/fixtures.js';
+import {
+  isFullyReleased,
+  mountContainerLayers,
+  unmountContainerLayers,
+  unmountMask,
+} from './layers.js';
+import {
+  makeLayer,
+  makeScratch,
+  RecordingSender,
+  tempDir,
+  expectCode,
+} from './testing/fixtures.js';
 import { newUvmRecord, type UvmRecord } from './uvm/record.js';
 import { UtilityVm } from './uvm/utility-vm.js';
 import type { UvmOptions } from './views.js';
@@ -45,7 +56,11 @@ describe('LCOW mount documents', () => {
         ResourcePath: 'VirtualMachine/Devices/VirtualPMem/Devices/0',
         RequestType: 'Add',
         Settings: { HostPath: path.join(base, 'layer.vhd'), ReadOnly: true, ImageFormat: 'Vhd1' },
-        GuestRequest: { ResourceType: 'VPMemDevice', RequestType: 'Add', Settings: { MountPath: '/run/layers/p0' } },
+        GuestRequest: {
+          ResourceType: 'VPMemDevice',
+          RequestType: 'Add',
+          Settings: { MountPath: '/run/layers/p0' },
+        },
       },
       {
         ResourcePath: 'VirtualMachine/Devices/VirtualPMem/Devices/1',
@@ -81,8 +96,16 @@ describe('LCOW mount documents', () => {
     ]);
     expect(sender.grants).toEqual([path.join(scratch, 'sandbox.vhdx')]);
     expect(c.rootfs).toBe('/run/gcs/c/a/rootfs');
-    expect(c.layers.map((l) => [l.kind, l.device])).toEqual([['vpmem', '0'], ['vpmem', '1']]);
-    expect(record.scsi[0]).toMatchObject({ controller: 0, lun: 0, readOnly: false, access: 'individual' });
+    expect(c.layers.map((l) => [l.kind, l.device])).toEqual([
+      ['vpmem', '0'],
+      ['vpmem', '1'],
+    ]);
+    expect(record.scsi[0]).toMatchObject({
+      controller: 0,
+      lun: 0,
+      readOnly: false,
+      access: 'individual',
+    });
   });
 
   it.each<[string, Partial<UvmOptions>, number]>([
@@ -95,7 +118,9 @@ describe('LCOW mount documents', () => {
     const app = makeLayer(root, 'app', size);
     const scratch = makeScratch(root, 'scratch');
     await mountContainerLayers(uvm, [base, app], scratch, '/run/gcs/c/a', GUID);
-    const scsiLayer = sender.requests.find((r) => r.Settings && (r.Settings as { Path?: string }).Path === path.join(app, 'layer.vhd'));
+    const scsiLayer = sender.requests.find(
+      (r) => r.Settings && (r.Settings as { Path?: string }).Path === path.join(app, 'layer.vhd'),
+    );
     const lun = options.physicallyBacked ? 1 : 0;
     expect(scsiLayer).toEqual({
       ResourcePath: `VirtualMachine/Devices/Scsi/0/Attachments/${lun}`,
@@ -129,7 +154,10 @@ describe('LCOW mount documents', () => {
         GuestRequest: {
           ResourceType: 'VPMemDevice',
           RequestType: 'Add',
-          Settings: { MountPath: '/run/layers/p0-0-8192', MappingInfo: { DeviceSizeInBytes: 8192 } },
+          Settings: {
+            MountPath: '/run/layers/p0-0-8192',
+            MappingInfo: { DeviceSizeInBytes: 8192 },
+          },
         },
       },
       {
@@ -177,46 +205,63 @@ describe('LCOW mount documents', () => {
 });
 
 describe('WCOW mount documents', () => {
-  it.each([false, true])('shares layers over VSMB (physically backed: %s) and combines with layer ids', async (physicallyBacked) => {
-    const { uvm, sender, record } = vm('windows', { physicallyBacked });
-    const base = makeLayer(root, 'base');
-    const app = makeLayer(root, 'app');
-    const scratch = makeScratch(root, 'scratch');
-    const c = await mountContainerLayers(uvm, [base, app], scratch, 'C:\\c\\1', GUID);
-    const options = {
-      ReadOnly: true,
-      ShareRead: true,
-      CacheIo: true,
-      PseudoOplocks: true,
-      TakeBackupPrivilege: true,
-      ...(physicallyBacked ? { NoDirectmap: true } : {}),
-    };
-    expect(sender.requests).toEqual([
-      { ResourcePath: 'VirtualMachine/Devices/VirtualSmb/Shares', RequestType: 'Add', Settings: { Name: 's1', Path: base, Options: options } },
-      { ResourcePath: 'VirtualMachine/Devices/VirtualSmb/Shares', RequestType: 'Add', Settings: { Name: 's2', Path: app, Options: options } },
-      {
-        ResourcePath: 'VirtualMachine/Devices/Scsi/0/Attachments/1',
-        RequestType: 'Add',
-        Settings: { Type: 'VirtualDisk', Path: path.join(scratch, 'sandbox.vhdx') },
-        GuestRequest: { ResourceType: 'MappedVirtualDisk', RequestType: 'Add', Settings: { ContainerPath: 'C:\\c\\1', Lun: 1 } },
-      },
-      {
-        GuestRequest: {
-          ResourceType: 'CombinedLayers',
+  it.each([false, true])(
+    'shares layers over VSMB (physically backed: %s) and combines with layer ids',
+    async (physicallyBacked) => {
+      const { uvm, sender, record } = vm('windows', { physicallyBacked });
+      const base = makeLayer(root, 'base');
+      const app = makeLayer(root, 'app');
+      const scratch = makeScratch(root, 'scratch');
+      const c = await mountContainerLayers(uvm, [base, app], scratch, 'C:\\c\\1', GUID);
+      const options = {
+        ReadOnly: true,
+        ShareRead: true,
+        CacheIo: true,
+        PseudoOplocks: true,
+        TakeBackupPrivilege: true,
+        ...(physicallyBacked ? { NoDirectmap: true } : {}),
+      };
+      expect(sender.requests).toEqual([
+        {
+          ResourcePath: 'VirtualMachine/Devices/VirtualSmb/Shares',
           RequestType: 'Add',
-          Settings: {
-            ContainerRootPath: 'C:\\c\\1',
-            Layers: [
-              { Id: 'guid-of-base', Path: `${VSMB}s1` },
-              { Id: 'guid-of-app', Path: `${VSMB}s2` },
-            ],
+          Settings: { Name: 's1', Path: base, Options: options },
+        },
+        {
+          ResourcePath: 'VirtualMachine/Devices/VirtualSmb/Shares',
+          RequestType: 'Add',
+          Settings: { Name: 's2', Path: app, Options: options },
+        },
+        {
+          ResourcePath: 'VirtualMachine/Devices/Scsi/0/Attachments/1',
+          RequestType: 'Add',
+          Settings: { Type: 'VirtualDisk', Path: path.join(scratch, 'sandbox.vhdx') },
+          GuestRequest: {
+            ResourceType: 'MappedVirtualDisk',
+            RequestType: 'Add',
+            Settings: { ContainerPath: 'C:\\c\\1', Lun: 1 },
           },
         },
-      },
-    ]);
-    expect(c.rootfs).toBe('C:\\c\\1');
-    expect(record.reserved).toEqual([{ kind: 'scsi', controller: 0, lun: 0, purpose: 'uvm scratch' }]);
-  });
+        {
+          GuestRequest: {
+            ResourceType: 'CombinedLayers',
+            RequestType: 'Add',
+            Settings: {
+              ContainerRootPath: 'C:\\c\\1',
+              Layers: [
+                { Id: 'guid-of-base', Path: `${VSMB}s1` },
+                { Id: 'guid-of-app', Path: `${VSMB}s2` },
+              ],
+            },
+          },
+        },
+      ]);
+      expect(c.rootfs).toBe('C:\\c\\1');
+      expect(record.reserved).toEqual([
+        { kind: 'scsi', controller: 0, lun: 0, purpose: 'uvm scratch' },
+      ]);
+    },
+  );
 });
 
 describe('unmount from the ledger', () => {
@@ -234,11 +279,21 @@ describe('unmount from the ledger', () => {
     const { uvm, sender, c } = await mounted('linux');
     await unmountContainerLayers(uvm, c, unmountMask(['scsi']));
     expect(sender.requests).toEqual([
-      { GuestRequest: { ResourceType: 'CombinedLayers', RequestType: 'Remove', Settings: { ContainerRootPath: '/run/gcs/c/a/rootfs' } } },
+      {
+        GuestRequest: {
+          ResourceType: 'CombinedLayers',
+          RequestType: 'Remove',
+          Settings: { ContainerRootPath: '/run/gcs/c/a/rootfs' },
+        },
+      },
       {
         ResourcePath: 'VirtualMachine/Devices/Scsi/0/Attachments/0',
         RequestType: 'Remove',
-        GuestRequest: { ResourceType: 'MappedVirtualDisk', RequestType: 'Remove', Settings: { MountPath: '/run/gcs/c/a' } },
+        GuestRequest: {
+          ResourceType: 'MappedVirtualDisk',
+          RequestType: 'Remove',
+          Settings: { MountPath: '/run/gcs/c/a' },
+        },
       },
     ]);
     expect(isFullyReleased(c)).toBe(false);
@@ -248,7 +303,11 @@ describe('unmount from the ledger', () => {
       {
         ResourcePath: 'VirtualMachine/Devices/VirtualPMem/Devices/0',
         RequestType: 'Remove',
-        GuestRequest: { ResourceType: 'VPMemDevice', RequestType: 'Remove', Settings: { MountPath: '/run/layers/p0' } },
+        GuestRequest: {
+          ResourceType: 'VPMemDevice',
+          RequestType: 'Remove',
+          Settings: { MountPath: '/run/layers/p0' },
+        },
       },
     ]);
     expect(isFullyReleased(c)).toBe(true);
@@ -264,9 +323,17 @@ describe('unmount from the ledger', () => {
       {
         ResourcePath: 'VirtualMachine/Devices/Scsi/0/Attachments/1',
         RequestType: 'Remove',
-        GuestRequest: { ResourceType: 'MappedVirtualDisk', RequestType: 'Remove', Settings: { ContainerPath: 'C:\\c\\1', Lun: 1 } },
+        GuestRequest: {
+          ResourceType: 'MappedVirtualDisk',
+          RequestType: 'Remove',
+          Settings: { ContainerPath: 'C:\\c\\1', Lun: 1 },
+        },
       },
-      { ResourcePath: 'VirtualMachine/Devices/VirtualSmb/Shares', RequestType: 'Remove', Settings: { Name: 's1' } },
+      {
+        ResourcePath: 'VirtualMachine/Devices/VirtualSmb/Shares',
+        RequestType: 'Remove',
+        Settings: { Name: 's1' },
+      },
     ]);
     expect(record.vsmb).toEqual([]);
     expect(record.counters.vsmb).toBe(1);
@@ -275,7 +342,10 @@ describe('unmount from the ledger', () => {
   it('keeps a device and its ref count when its remove fails, and reports every failure', async () => {
     const { uvm, sender, c, record } = await mounted('linux');
     sender.reset(3); // combine remove (1), scratch remove (2), vPMEM remove (3)
-    await expect(unmountContainerLayers(uvm, c, unmountMask([]))).rejects.toMatchObject({ code: 'UNMOUNT_FAILED', causes: [{ code: 'HCS_ERROR' }] });
+    await expect(unmountContainerLayers(uvm, c, unmountMask([]))).rejects.toMatchObject({
+      code: 'UNMOUNT_FAILED',
+      causes: [{ code: 'HCS_ERROR' }],
+    });
     expect(record.vpmem).toEqual([expect.objectContaining({ device: 0, refCount: 1 })]);
     expect(c.scratch.released).toBe(true);
     expect(c.layers[0]?.released).toBe(false);
@@ -283,35 +353,58 @@ describe('unmount from the ledger', () => {
 
   it('reports several failures of one unmount together, each cause kept', async () => {
     const v = vm('linux');
-    const c = await mountContainerLayers(v.uvm, [makeLayer(root, 'base'), makeLayer(root, 'app')], makeScratch(root, 'scratch'), '/run/gcs/c/a', GUID);
+    const c = await mountContainerLayers(
+      v.uvm,
+      [makeLayer(root, 'base'), makeLayer(root, 'app')],
+      makeScratch(root, 'scratch'),
+      '/run/gcs/c/a',
+      GUID,
+    );
     v.sender.reset([2, 4]); // the scratch and the second layer fail; the first layer goes
     const error = await unmountContainerLayers(v.uvm, c, unmountMask([])).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'UNMOUNT_FAILED', causes: [{ code: 'HCS_ERROR' }, { code: 'HCS_ERROR' }] });
-    expect((error as Error).message).toMatch(/SCSI disk .*sandbox\.vhdx.*; failed to remove vPMEM device 1/);
+    expect(error).toMatchObject({
+      code: 'UNMOUNT_FAILED',
+      causes: [{ code: 'HCS_ERROR' }, { code: 'HCS_ERROR' }],
+    });
+    expect((error as Error).message).toMatch(
+      /SCSI disk .*sandbox\.vhdx.*; failed to remove vPMEM device 1/,
+    );
     expect(c.layers.map((l) => l.released)).toEqual([true, false]);
     v.sender.reset();
     await unmountContainerLayers(v.uvm, c, unmountMask([]));
     expect(isFullyReleased(c)).toBe(true);
-    expect(v.sender.requests.map((r) => r.ResourcePath)).toEqual(['VirtualMachine/Devices/Scsi/0/Attachments/0', 'VirtualMachine/Devices/VirtualPMem/Devices/1']);
+    expect(v.sender.requests.map((r) => r.ResourcePath)).toEqual([
+      'VirtualMachine/Devices/Scsi/0/Attachments/0',
+      'VirtualMachine/Devices/VirtualPMem/Devices/1',
+    ]);
   });
 });
 
 describe('a failed mount rolls back everything it added', () => {
-  it.each([1, 2, 3, 4])('failing request %i leaves the UVM as before and names the step', async (failAt) => {
-    const { uvm, sender, record } = vm('linux', { vpmemCount: 1 });
-    const base = makeLayer(root, 'base');
-    const app = makeLayer(root, 'app');
-    const scratch = makeScratch(root, 'scratch');
-    const before = structuredClone(record) as UvmRecord;
-    sender.reset(failAt);
-    const error = await mountContainerLayers(uvm, [base, app], scratch, '/run/gcs/c/a', GUID).catch((e: unknown) => e);
-    expect(expectCode(error)).toBe('HCS_ERROR');
-    const step = ['vPMEM device 0', 'SCSI disk', 'SCSI disk', 'combine layers'][failAt - 1] ?? '';
-    expect((error as Error).message).toContain(step);
-    expect({ ...record, counters: before.counters }).toEqual(before);
-    // Everything added was removed again, newest first.
-    const adds = sender.requests.filter((r) => r.RequestType === 'Add').length;
-    const removes = sender.requests.filter((r) => r.RequestType === 'Remove').length;
-    expect(removes).toBe(adds);
-  });
+  it.each([1, 2, 3, 4])(
+    'failing request %i leaves the UVM as before and names the step',
+    async (failAt) => {
+      const { uvm, sender, record } = vm('linux', { vpmemCount: 1 });
+      const base = makeLayer(root, 'base');
+      const app = makeLayer(root, 'app');
+      const scratch = makeScratch(root, 'scratch');
+      const before: UvmRecord = structuredClone(record);
+      sender.reset(failAt);
+      const error = await mountContainerLayers(
+        uvm,
+        [base, app],
+        scratch,
+        '/run/gcs/c/a',
+        GUID,
+      ).catch((e: unknown) => e);
+      expect(expectCode(error)).toBe('HCS_ERROR');
+      const step = ['vPMEM device 0', 'SCSI disk', 'SCSI disk', 'combine layers'][failAt - 1] ?? '';
+      expect((error as Error).message).toContain(step);
+      expect({ ...record, counters: before.counters }).toEqual(before);
+      // Everything added was removed again, newest first.
+      const adds = sender.requests.filter((r) => r.RequestType === 'Add').length;
+      const removes = sender.requests.filter((r) => r.RequestType === 'Remove').length;
+      expect(removes).toBe(adds);
+    },
+  );
 });

@@ -18,7 +18,12 @@ export function unmountMask(ops: readonly UnmountOp[] | undefined): number {
   if (!ops || ops.length === 0) return UnmountOperation.All;
   let mask = 0;
   for (const op of ops) {
-    mask |= op === 'scsi' ? UnmountOperation.SCSI : op === 'vsmb' ? UnmountOperation.VSMB : UnmountOperation.VPMEM;
+    mask |=
+      op === 'scsi'
+        ? UnmountOperation.SCSI
+        : op === 'vsmb'
+          ? UnmountOperation.VSMB
+          : UnmountOperation.VPMEM;
   }
   return mask;
 }
@@ -46,7 +51,10 @@ export async function mountContainerLayers(
     const rootfs = vm.isWindows ? scratch.uvmPath : guestPaths.lcowRootfs(guestRoot);
     const combinedLayers = vm.isWindows
       ? await Promise.all(
-          layers.map(async (l) => ({ id: await nameToGuid(path.basename(l.folder)), path: l.uvmPath })),
+          layers.map(async (l) => ({
+            id: await nameToGuid(path.basename(l.folder)),
+            path: l.uvmPath,
+          })),
         )
       : layers.map((l) => ({ path: l.uvmPath }));
     await vm.combinedLayers.add({
@@ -56,7 +64,10 @@ export async function mountContainerLayers(
     });
     return { guestRoot, rootfs, combinedRoot: rootfs, combined: true, scratch, layers };
   } catch (error) {
-    const failure = withContext(`failed to mount container ${guestRoot} in utility VM ${vm.id}`, error);
+    const failure = withContext(
+      `failed to mount container ${guestRoot} in utility VM ${vm.id}`,
+      error,
+    );
     const leftovers = await rollback(vm, layers, scratch);
     if (leftovers.length === 0) throw failure;
     throw new UvmLayersError(
@@ -143,5 +154,7 @@ export async function unmountContainerLayers(
 }
 
 export function isFullyReleased(container: ContainerRecord): boolean {
-  return !container.combined && container.scratch.released && container.layers.every((l) => l.released);
+  return (
+    !container.combined && container.scratch.released && container.layers.every((l) => l.released)
+  );
 }

@@ -53,7 +53,14 @@ export class OperationJournal implements RequestSender, HostLayerSender {
     opId: string,
     private readonly progress?: ProgressListener,
   ) {
-    this.intent = { opId, op, key, pid: process.pid, startedAt: new Date().toISOString(), entries: [] };
+    this.intent = {
+      opId,
+      op,
+      key,
+      pid: process.pid,
+      startedAt: new Date().toISOString(),
+      entries: [],
+    };
   }
 
   get opId(): string {
@@ -70,7 +77,11 @@ export class OperationJournal implements RequestSender, HostLayerSender {
     this.persist();
   }
 
-  async modify(request: ModifySettingRequest, undo: ModifySettingRequest, label: string): Promise<void> {
+  async modify(
+    request: ModifySettingRequest,
+    undo: ModifySettingRequest,
+    label: string,
+  ): Promise<void> {
     const uvm = this.requireUvm();
     await this.send(
       { kind: 'modify', uvm, document: request },
@@ -83,7 +94,11 @@ export class OperationJournal implements RequestSender, HostLayerSender {
     await this.send({ kind: 'grant', uvm: this.requireUvm(), hostPath }, null, label);
   }
 
-  async call(request: WcLayerCall, undo: WcLayerCall | null, label: string): Promise<string | void> {
+  async call(
+    request: WcLayerCall,
+    undo: WcLayerCall | null,
+    label: string,
+  ): Promise<string | void> {
     try {
       return await this.send(
         { kind: 'wclayer', call: request },
@@ -100,7 +115,11 @@ export class OperationJournal implements RequestSender, HostLayerSender {
   }
 
   /** Sends one call through the journal, the log and the progress listener. */
-  async send(request: BackendCall, undo: BackendCall | null, label: string): Promise<string | void> {
+  async send(
+    request: BackendCall,
+    undo: BackendCall | null,
+    label: string,
+  ): Promise<string | void> {
     const key = JSON.stringify(request);
     const undone = findLast(
       this.intent.entries,
@@ -116,7 +135,12 @@ export class OperationJournal implements RequestSender, HostLayerSender {
       this.undoKeys.set(entry, JSON.stringify(undo));
       this.persist();
     }
-    const step: OperationStep = { index: ++this.stepIndex, label, status: 'running', rollback: !!undone };
+    const step: OperationStep = {
+      index: ++this.stepIndex,
+      label,
+      status: 'running',
+      rollback: !!undone,
+    };
     this.progress?.({ ...step });
     const started = performance.now();
     try {

@@ -71,7 +71,9 @@ export async function recover(
       'RECOVERY_FAILED',
       `could not roll back the ${intent.op} interrupted in process ${intent.pid} (${key}): ${failures
         .map((f) => f.message)
-        .join('; ')}; the journal is kept in ${store.dir}/intents and recovery runs again on the next command`,
+        .join(
+          '; ',
+        )}; the journal is kept in ${store.dir}/intents and recovery runs again on the next command`,
       { causes: failures },
     );
   }
@@ -83,7 +85,10 @@ export async function recover(
 export function isSystemGone(error: unknown): boolean {
   if (!(error instanceof UvmLayersError)) return false;
   // vmcompute.dll reports the 0xC037xxxx form, computecore.dll the 0x8037xxxx one.
-  return error.hresult === HRESULT.HCS_E_SYSTEM_NOT_FOUND || error.hresult === HRESULT.HCS_E_SYSTEM_NOT_FOUND_V2;
+  return (
+    error.hresult === HRESULT.HCS_E_SYSTEM_NOT_FOUND ||
+    error.hresult === HRESULT.HCS_E_SYSTEM_NOT_FOUND_V2
+  );
 }
 
 /** Sends one recovery call; a call whose predecessor may not have landed may fail harmlessly. */

@@ -42,7 +42,12 @@ const SCENARIOS: Scenario[] = [
     setup: async () => {},
     mount: (h) => {
       const f = folders(h);
-      return { uvm: 'u1', guestRoot: '/run/gcs/c/a', layers: [f.base, f.app, f.extra], scratch: f.scratch };
+      return {
+        uvm: 'u1',
+        guestRoot: '/run/gcs/c/a',
+        layers: [f.base, f.app, f.extra],
+        scratch: f.scratch,
+      };
     },
     // The grant before the scratch's attach is not a counted request.
     steps: ['vPMEM device 0', 'vPMEM device 1', 'SCSI disk', 'SCSI disk', 'combine layers'],
@@ -52,7 +57,12 @@ const SCENARIOS: Scenario[] = [
     uvm: lcow,
     setup: async (h) => {
       const base = makeLayer(h.root, 'base');
-      await h.service.mount({ uvm: 'u1', guestRoot: '/run/gcs/c/first', layers: [base], scratch: makeScratch(h.root, 'sandbox') });
+      await h.service.mount({
+        uvm: 'u1',
+        guestRoot: '/run/gcs/c/first',
+        layers: [base],
+        scratch: makeScratch(h.root, 'sandbox'),
+      });
     },
     mount: (h) => ({
       uvm: 'u1',
@@ -70,7 +80,12 @@ const SCENARIOS: Scenario[] = [
       const f = folders(h);
       return { uvm: 'u1', guestRoot: '/run/gcs/c/a', layers: [f.base, f.app], scratch: f.scratch };
     },
-    steps: ['vPMEM mapping at device 0 offset 0', 'vPMEM mapping at device 0 offset 1048576', 'SCSI disk', 'combine layers'],
+    steps: [
+      'vPMEM mapping at device 0 offset 0',
+      'vPMEM mapping at device 0 offset 1048576',
+      'SCSI disk',
+      'combine layers',
+    ],
   },
   {
     name: 'WCOW: VSMB layers, scratch, combine',
@@ -101,7 +116,9 @@ function snapshot(h: Harness) {
   const uvm = h.store.read<UvmRecord>('uvm/u1')?.data;
   const sim = h.sim.inspect('u1');
   const vpmem = Object.fromEntries(
-    Object.entries(sim?.vpmem ?? {}).filter(([, d]) => !d.mappings || Object.keys(d.mappings).length > 0),
+    Object.entries(sim?.vpmem ?? {}).filter(
+      ([, d]) => !d.mappings || Object.keys(d.mappings).length > 0,
+    ),
   );
   return {
     uvm: uvm && { ...uvm, counters: null, lastOp: null },
@@ -113,27 +130,32 @@ function snapshot(h: Harness) {
 
 describe('a fault at any request of a mount leaves everything as before', () => {
   for (const scenario of SCENARIOS) {
-    it.each(scenario.steps.map((step, i) => [i + 1, step] as const))(`${scenario.name}: request %i fails (%s)`, async (failAt, step) => {
-      const h = openHarness({ fast: true });
-      try {
-        if (scenario.uvm) await h.service.createUvm(scenario.uvm);
-        await scenario.setup(h);
-        const request = scenario.mount(h);
-        const before = snapshot(h);
-        // A second backend over the same store, as a separate process with --sim-fail-at would be.
-        const faulty = createSimBackend({ persistence: storeSimPersistence(h.store), failAt });
-        const service = createLayerService(h.store, faulty);
-        const error = await service.mount(request).catch((e: unknown) => e);
-        expect(error).toBeInstanceOf(UvmLayersError);
-        expect((error as Error).message).toContain(`request ${failAt} failed because of --sim-fail-at ${failAt}`);
-        expect((error as Error).message.toLowerCase()).toContain(step.toLowerCase());
-        expect(snapshot(h)).toEqual(before);
-        expect(h.store.listIntents()).toEqual([]);
-        await expect(h.service.mount(request)).resolves.toHaveProperty('rootfs');
-      } finally {
-        await h.close();
-      }
-    });
+    it.each(scenario.steps.map((step, i) => [i + 1, step] as const))(
+      `${scenario.name}: request %i fails (%s)`,
+      async (failAt, step) => {
+        const h = openHarness({ fast: true });
+        try {
+          if (scenario.uvm) await h.service.createUvm(scenario.uvm);
+          await scenario.setup(h);
+          const request = scenario.mount(h);
+          const before = snapshot(h);
+          // A second backend over the same store, as a separate process with --sim-fail-at would be.
+          const faulty = createSimBackend({ persistence: storeSimPersistence(h.store), failAt });
+          const service = createLayerService(h.store, faulty);
+          const error = await service.mount(request).catch((e: unknown) => e);
+          expect(error).toBeInstanceOf(UvmLayersError);
+          expect((error as Error).message).toContain(
+            `request ${failAt} failed because of --sim-fail-at ${failAt}`,
+          );
+          expect((error as Error).message.toLowerCase()).toContain(step.toLowerCase());
+          expect(snapshot(h)).toEqual(before);
+          expect(h.store.listIntents()).toEqual([]);
+          await expect(h.service.mount(request)).resolves.toHaveProperty('rootfs');
+        } finally {
+          await h.close();
+        }
+      },
+    );
   }
 
   it('covers every request each scenario sends', async () => {

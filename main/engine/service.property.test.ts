@@ -28,7 +28,14 @@ type Step =
 const uvmIndex = fc.integer({ min: 0, max: UVMS.length - 1 });
 const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ op: fc.constant('create' as const), uvm: uvmIndex }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('remove' as const), uvm: uvmIndex, force: fc.boolean() }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant('remove' as const),
+      uvm: uvmIndex,
+      force: fc.boolean(),
+    }),
+  },
   {
     weight: 5,
     arbitrary: fc.record({
@@ -51,7 +58,15 @@ const step: fc.Arbitrary<Step> = fc.oneof(
 );
 
 /** Failures a step may legitimately end in; anything else fails the property. */
-const EXPECTED = new Set(['UVM_EXISTS', 'UVM_NOT_FOUND', 'UVM_BUSY', 'CONTAINER_EXISTS', 'CONTAINER_NOT_FOUND', 'NO_AVAILABLE_LOCATION', 'HCS_ERROR']);
+const EXPECTED = new Set([
+  'UVM_EXISTS',
+  'UVM_NOT_FOUND',
+  'UVM_BUSY',
+  'CONTAINER_EXISTS',
+  'CONTAINER_NOT_FOUND',
+  'NO_AVAILABLE_LOCATION',
+  'HCS_ERROR',
+]);
 
 let fixtures: string;
 let layers: string[];
@@ -97,7 +112,11 @@ describe('engine + sim under random operation sequences', () => {
                   scratch: scratches[s.scratch]!,
                 });
               } else {
-                await h.service.unmount({ uvm: uvm.id, guestRoot: guestRoot(s.uvm, s.root), ops: s.ops });
+                await h.service.unmount({
+                  uvm: uvm.id,
+                  guestRoot: guestRoot(s.uvm, s.root),
+                  ops: s.ops,
+                });
               }
               note(`${s.op} ok`);
             } catch (error) {
@@ -112,12 +131,19 @@ describe('engine + sim under random operation sequences', () => {
             checkInvariants(h.store, h.sim);
           }
           for (const record of uvmRecords(h.store)) {
-            for (const c of record.containers) await h.service.unmount({ uvm: record.id, guestRoot: c.guestRoot });
+            for (const c of record.containers)
+              await h.service.unmount({ uvm: record.id, guestRoot: c.guestRoot });
           }
           checkInvariants(h.store, h.sim);
           for (const record of uvmRecords(h.store)) {
             expect(record.containers).toEqual([]);
-            expect([record.scsi, record.vpmem, record.vpmemMapped, record.vsmb, record.combined]).toEqual([[], [], [], [], []]);
+            expect([
+              record.scsi,
+              record.vpmem,
+              record.vpmemMapped,
+              record.vsmb,
+              record.combined,
+            ]).toEqual([[], [], [], [], []]);
             const simState = h.sim.inspect(record.id)!;
             expect(Object.values(simState.scsi).filter((s) => !s.reserved)).toEqual([]);
             expect(simState.guest).toEqual({ mounts: {}, combined: {} });
@@ -130,7 +156,18 @@ describe('engine + sim under random operation sequences', () => {
       }),
       { numRuns: Number(process.env.UVM_LAYERS_PROPERTY_RUNS ?? 1000) },
     );
-    for (const path of ['mount ok', 'unmount ok', 'remove ok', 'remove UVM_BUSY', 'layer on vpmem', 'layer on scsi', 'layer on mapped', 'layer on vsmb', 'shared scratch', 'partly unmounted']) {
+    for (const path of [
+      'mount ok',
+      'unmount ok',
+      'remove ok',
+      'remove UVM_BUSY',
+      'layer on vpmem',
+      'layer on scsi',
+      'layer on mapped',
+      'layer on vsmb',
+      'shared scratch',
+      'partly unmounted',
+    ]) {
       expect(seen.get(path) ?? 0, `no run exercised "${path}"`).toBeGreaterThan(0);
     }
   }, 600_000);

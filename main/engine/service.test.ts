@@ -39,9 +39,24 @@ describe('concurrency', () => {
     const { backend, order, open } = gated(h.sim, 'slow');
     const service = createLayerService(h.store, backend);
     const base = makeLayer(h.root, 'base');
-    const first = service.mount({ uvm: 'slow', guestRoot: '/run/gcs/c/1', layers: [base], scratch: makeScratch(h.root, 's1') });
-    const second = service.mount({ uvm: 'slow', guestRoot: '/run/gcs/c/2', layers: [base], scratch: makeScratch(h.root, 's2') });
-    await service.mount({ uvm: 'fast', guestRoot: '/run/gcs/c/1', layers: [base], scratch: makeScratch(h.root, 's3') });
+    const first = service.mount({
+      uvm: 'slow',
+      guestRoot: '/run/gcs/c/1',
+      layers: [base],
+      scratch: makeScratch(h.root, 's1'),
+    });
+    const second = service.mount({
+      uvm: 'slow',
+      guestRoot: '/run/gcs/c/2',
+      layers: [base],
+      scratch: makeScratch(h.root, 's2'),
+    });
+    await service.mount({
+      uvm: 'fast',
+      guestRoot: '/run/gcs/c/1',
+      layers: [base],
+      scratch: makeScratch(h.root, 's3'),
+    });
     expect(order.filter((o) => o.startsWith('slow'))).toEqual(['slow start']);
     open();
     await Promise.all([first, second]);
@@ -49,7 +64,14 @@ describe('concurrency', () => {
     expect(view.vpmem).toEqual([expect.objectContaining({ device: 0, refCount: 2 })]);
     // The second mount's requests began only after the first mount's had all finished.
     const slow = order.filter((o) => o.startsWith('slow'));
-    expect(slow.slice(0, 6)).toEqual(['slow start', 'slow done', 'slow start', 'slow done', 'slow start', 'slow done']);
+    expect(slow.slice(0, 6)).toEqual([
+      'slow start',
+      'slow done',
+      'slow start',
+      'slow done',
+      'slow start',
+      'slow done',
+    ]);
   });
 });
 
@@ -60,9 +82,15 @@ describe('host (Argon) mounts', () => {
     const scratch = makeScratch(h.root, 'scratch');
     const { rootfs } = await h.service.mount({ guestRoot: '/c/argon', layers: [base], scratch });
     expect(rootfs).toMatch(/^\\\\\?\\Volume\{.*\}\\$/);
-    expect(Object.values(h.sim.inspectHost().layers)).toEqual([expect.objectContaining({ prepared: true, parents: [base] })]);
+    expect(Object.values(h.sim.inspectHost().layers)).toEqual([
+      expect.objectContaining({ prepared: true, parents: [base] }),
+    ]);
     const log = await h.service.log();
-    expect(log.map((e) => (e.request as { Op: string }).Op)).toEqual(['ActivateLayer', 'PrepareLayer', 'GetLayerMountPath']);
+    expect(log.map((e) => (e.request as { Op: string }).Op)).toEqual([
+      'ActivateLayer',
+      'PrepareLayer',
+      'GetLayerMountPath',
+    ]);
     expect(log.every((e) => e.uvm === null)).toBe(true);
     await h.service.unmount({ guestRoot: '/c/argon' });
     expect(h.sim.inspectHost().layers).toEqual({});
@@ -73,7 +101,10 @@ describe('host (Argon) mounts', () => {
     h = openHarness();
     const scratch = makeScratch(h.root, 'scratch');
     await h.service.mount({ guestRoot: '/c/argon', layers: [makeLayer(h.root, 'base')], scratch });
-    const faulty = createLayerService(h.store, createSimBackend({ persistence: storeSimPersistence(h.store), failAt: 1 }));
+    const faulty = createLayerService(
+      h.store,
+      createSimBackend({ persistence: storeSimPersistence(h.store), failAt: 1 }),
+    );
     const error = await faulty.unmount({ guestRoot: '/c/argon' }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'UNMOUNT_FAILED' });
     const causes = (error as { causes: { message: string }[] }).causes.map((c) => c.message);
@@ -91,7 +122,12 @@ describe('UVM lifecycle', () => {
   it('creates, lists and removes; --force removes a UVM with containers', async () => {
     h = openHarness();
     await h.service.createUvm({ id: 'u1', os: 'linux' });
-    await h.service.mount({ uvm: 'u1', guestRoot: '/run/gcs/c/a', layers: [makeLayer(h.root, 'b')], scratch: makeScratch(h.root, 's') });
+    await h.service.mount({
+      uvm: 'u1',
+      guestRoot: '/run/gcs/c/a',
+      layers: [makeLayer(h.root, 'b')],
+      scratch: makeScratch(h.root, 's'),
+    });
     await expect(h.service.removeUvm({ id: 'u1' })).rejects.toMatchObject({ code: 'UVM_BUSY' });
     await h.service.removeUvm({ id: 'u1', force: true });
     expect(await h.service.listUvms()).toEqual([]);
@@ -101,9 +137,12 @@ describe('UVM lifecycle', () => {
   it('rolls back a create whose start fails', async () => {
     h = openHarness();
     const failingStart: HcsBackend = Object.create(h.sim) as HcsBackend;
-    failingStart.startUtilityVm = () => Promise.reject(new HcsError(HRESULT.HCS_E_INVALID_STATE, 'cannot start'));
+    failingStart.startUtilityVm = () =>
+      Promise.reject(new HcsError(HRESULT.HCS_E_INVALID_STATE, 'cannot start'));
     const service = createLayerService(h.store, failingStart);
-    await expect(service.createUvm({ id: 'u1', os: 'linux' })).rejects.toMatchObject({ code: 'HCS_ERROR' });
+    await expect(service.createUvm({ id: 'u1', os: 'linux' })).rejects.toMatchObject({
+      code: 'HCS_ERROR',
+    });
     expect(await h.service.listUvms()).toEqual([]);
     expect(h.sim.inspect('u1')).toBeUndefined();
     expect(h.store.listIntents()).toEqual([]);
@@ -116,10 +155,17 @@ describe('change events', () => {
     const changes: StateChange[] = [];
     const stop = h.service.subscribe((c) => changes.push(c));
     await h.service.createUvm({ id: 'u1', os: 'linux' });
-    await h.service.mount({ uvm: 'u1', guestRoot: '/run/gcs/c/a', layers: [makeLayer(h.root, 'b')], scratch: makeScratch(h.root, 's') });
+    await h.service.mount({
+      uvm: 'u1',
+      guestRoot: '/run/gcs/c/a',
+      layers: [makeLayer(h.root, 'b')],
+      scratch: makeScratch(h.root, 's'),
+    });
     await new Promise((resolve) => setTimeout(resolve, 50));
     stop();
-    const revisions = changes.filter((c) => c.kind === 'uvm').map((c) => (c.kind === 'uvm' ? c.revision : 0));
+    const revisions = changes
+      .filter((c) => c.kind === 'uvm')
+      .map((c) => (c.kind === 'uvm' ? c.revision : 0));
     expect(revisions).toEqual([1, 2]);
     expect(changes.some((c) => c.kind === 'log')).toBe(true);
     expect(changes.some((c) => c.kind === 'uvm' && c.id !== 'u1')).toBe(false);
@@ -134,13 +180,29 @@ describe('compute systems uvm-layers did not create (hcs backend)', () => {
     Object.defineProperty(hcs, 'name', { value: 'hcs' });
     hcs.enumerate = () =>
       Promise.resolve([
-        { id: 'mine', systemType: 'VirtualMachine', state: 'Running', owner: 'uvm-layers', runtimeOsType: 'Linux' },
-        { id: 'pod1@vm', systemType: 'VirtualMachine', state: 'Running', owner: 'containerd-shim-runhcs-v1.exe', runtimeOsType: 'Windows' },
+        {
+          id: 'mine',
+          systemType: 'VirtualMachine',
+          state: 'Running',
+          owner: 'uvm-layers',
+          runtimeOsType: 'Linux',
+        },
+        {
+          id: 'pod1@vm',
+          systemType: 'VirtualMachine',
+          state: 'Running',
+          owner: 'containerd-shim-runhcs-v1.exe',
+          runtimeOsType: 'Windows',
+        },
       ]);
     const list = await createLayerService(h.store, hcs).listUvms();
     expect(list.map((u) => [u.id, u.os, u.external ?? null])).toEqual([
       ['mine', 'linux', null],
-      ['pod1@vm', 'windows', { systemType: 'VirtualMachine', owner: 'containerd-shim-runhcs-v1.exe' }],
+      [
+        'pod1@vm',
+        'windows',
+        { systemType: 'VirtualMachine', owner: 'containerd-shim-runhcs-v1.exe' },
+      ],
     ]);
   });
 });

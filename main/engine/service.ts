@@ -10,7 +10,12 @@ import { StateStore } from '../store/state-store.js';
 import { openBackend } from './backends.js';
 import { UvmLayersError, withContext } from './errors.js';
 import { mountHostLayers, unmountHostLayers } from './host-mount.js';
-import { isFullyReleased, mountContainerLayers, unmountContainerLayers, unmountMask } from './layers.js';
+import {
+  isFullyReleased,
+  mountContainerLayers,
+  unmountContainerLayers,
+  unmountMask,
+} from './layers.js';
 import { OperationJournal, intentName, type OperationKind } from './operation-journal.js';
 import { isSystemGone, recover } from './recovery.js';
 import type {
@@ -23,7 +28,12 @@ import type {
   StateChange,
   UnmountRequest,
 } from './service-api.js';
-import { newUvmRecord, type ContainerRecord, type HostRecord, type UvmRecord } from './uvm/record.js';
+import {
+  newUvmRecord,
+  type ContainerRecord,
+  type HostRecord,
+  type UvmRecord,
+} from './uvm/record.js';
 import { UtilityVm } from './uvm/utility-vm.js';
 import { toContainerView, toUvmSummary, toUvmView } from './uvm/view.js';
 import {
@@ -103,59 +113,84 @@ class Service implements LayerService {
 
   async createUvm(request: CreateUvmRequest, progress?: ProgressListener): Promise<UvmView> {
     const config = validateCreate(request);
-    return this.transaction(uvmKey(config.id), 'create-uvm', null, progress, async (journal) => {
-      if (this.store.read(uvmKey(config.id))) {
-        throw new UvmLayersError('UVM_EXISTS', `utility VM ${config.id} already exists; pick another id or remove it first`);
-      }
-      const uvm = config.id;
-      await journal.send({ kind: 'create', uvm, config }, { kind: 'terminate', uvm }, `Create utility VM ${uvm}`);
-      try {
-        await journal.send({ kind: 'start', uvm }, null, `Start utility VM ${uvm}`);
-      } catch (error) {
-        const failure = withContext(`failed to start utility VM ${uvm}`, error);
-        try {
-          await journal.send({ kind: 'terminate', uvm }, null, `Remove utility VM ${uvm} again`);
-        } catch (cleanup) {
-          throw new UvmLayersError('ROLLBACK_FAILED', `${failure.message}; removing it again also failed`, {
-            causes: [failure, cleanup],
-          });
+    return this.transaction(
+      uvmKey(config.id),
+      'create-uvm',
+      null,
+      progress,
+      async (journal) => {
+        if (this.store.read(uvmKey(config.id))) {
+          throw new UvmLayersError(
+            'UVM_EXISTS',
+            `utility VM ${config.id} already exists; pick another id or remove it first`,
+          );
         }
-        if (journal.hasIntent) this.store.clearIntent(intentName(uvmKey(uvm)));
-        throw failure;
-      }
-      const record = newUvmRecord(uvm, config.os, {
-        vpmemCount: config.vpmemCount,
-        vpmemMaxSizeBytes: config.vpmemMaxSizeBytes,
-        scsiControllers: config.scsiControllers,
-        physicallyBacked: config.physicallyBacked,
-        vpmemMultiMapping: config.vpmemMultiMapping,
-      });
-      this.commit(uvmKey(uvm), record, journal);
-      return toUvmView(record);
-    }, config.id);
+        const uvm = config.id;
+        await journal.send(
+          { kind: 'create', uvm, config },
+          { kind: 'terminate', uvm },
+          `Create utility VM ${uvm}`,
+        );
+        try {
+          await journal.send({ kind: 'start', uvm }, null, `Start utility VM ${uvm}`);
+        } catch (error) {
+          const failure = withContext(`failed to start utility VM ${uvm}`, error);
+          try {
+            await journal.send({ kind: 'terminate', uvm }, null, `Remove utility VM ${uvm} again`);
+          } catch (cleanup) {
+            throw new UvmLayersError(
+              'ROLLBACK_FAILED',
+              `${failure.message}; removing it again also failed`,
+              {
+                causes: [failure, cleanup],
+              },
+            );
+          }
+          if (journal.hasIntent) this.store.clearIntent(intentName(uvmKey(uvm)));
+          throw failure;
+        }
+        const record = newUvmRecord(uvm, config.os, {
+          vpmemCount: config.vpmemCount,
+          vpmemMaxSizeBytes: config.vpmemMaxSizeBytes,
+          scsiControllers: config.scsiControllers,
+          physicallyBacked: config.physicallyBacked,
+          vpmemMultiMapping: config.vpmemMultiMapping,
+        });
+        this.commit(uvmKey(uvm), record, journal);
+        return toUvmView(record);
+      },
+      config.id,
+    );
   }
 
   async removeUvm(request: RemoveUvmRequest, progress?: ProgressListener): Promise<void> {
     const id = validateUvmId(request.id);
-    await this.transaction(uvmKey(id), 'remove-uvm', null, progress, async (journal) => {
-      const record = this.loadUvm(id);
-      if (record.containers.length > 0 && request.force !== true) {
-        throw new UvmLayersError(
-          'UVM_BUSY',
-          `utility VM ${id} has ${record.containers.length} mounted container(s) (${record.containers
-            .map((c) => c.guestRoot)
-            .join(', ')}); unmount them first or pass --force`,
-        );
-      }
-      journal.begin();
-      try {
-        await journal.send({ kind: 'terminate', uvm: id }, null, `Terminate utility VM ${id}`);
-      } catch (error) {
-        if (!isSystemGone(error)) throw withContext(`failed to remove utility VM ${id}`, error);
-      }
-      this.store.delete(uvmKey(id));
-      this.store.clearIntent(intentName(uvmKey(id)));
-    }, id);
+    await this.transaction(
+      uvmKey(id),
+      'remove-uvm',
+      null,
+      progress,
+      async (journal) => {
+        const record = this.loadUvm(id);
+        if (record.containers.length > 0 && request.force !== true) {
+          throw new UvmLayersError(
+            'UVM_BUSY',
+            `utility VM ${id} has ${record.containers.length} mounted container(s) (${record.containers
+              .map((c) => c.guestRoot)
+              .join(', ')}); unmount them first or pass --force`,
+          );
+        }
+        journal.begin();
+        try {
+          await journal.send({ kind: 'terminate', uvm: id }, null, `Terminate utility VM ${id}`);
+        } catch (error) {
+          if (!isSystemGone(error)) throw withContext(`failed to remove utility VM ${id}`, error);
+        }
+        this.store.delete(uvmKey(id));
+        this.store.clearIntent(intentName(uvmKey(id)));
+      },
+      id,
+    );
   }
 
   async mount(request: MountRequest, progress?: ProgressListener): Promise<{ rootfs: string }> {
@@ -166,11 +201,16 @@ class Service implements LayerService {
       const guestRoot = validateGuestRoot(request.guestRoot, record.os);
       const { layers, scratch } = validateMountFolders(request, record.os);
       if (record.containers.some((c) => c.guestRoot === guestRoot)) {
-        throw new UvmLayersError('CONTAINER_EXISTS', `a container is already mounted at ${guestRoot} in utility VM ${id}; unmount it or pick another --guest-root`);
+        throw new UvmLayersError(
+          'CONTAINER_EXISTS',
+          `a container is already mounted at ${guestRoot} in utility VM ${id}; unmount it or pick another --guest-root`,
+        );
       }
       const vm = new UtilityVm(record, journal);
       try {
-        const container = await mountContainerLayers(vm, layers, scratch, guestRoot, (n) => journal.nameToGuid(n));
+        const container = await mountContainerLayers(vm, layers, scratch, guestRoot, (n) =>
+          journal.nameToGuid(n),
+        );
         record.containers.push(container);
         return { rootfs: container.rootfs };
       } finally {
@@ -184,7 +224,10 @@ class Service implements LayerService {
     const ops = validateUnmountOps(request.ops);
     if (request.uvm === undefined) {
       if (ops.length > 0 && ops.length < 3) {
-        throw new UvmLayersError('INVALID_ARGUMENT', 'only operation supported for host-mounted folders is unmountOperationAll (--op all)');
+        throw new UvmLayersError(
+          'INVALID_ARGUMENT',
+          'only operation supported for host-mounted folders is unmountOperationAll (--op all)',
+        );
       }
       return this.unmountHost(request, progress);
     }
@@ -196,7 +239,8 @@ class Service implements LayerService {
       try {
         await unmountContainerLayers(vm, container, unmountMask(ops));
       } finally {
-        if (isFullyReleased(container)) record.containers = record.containers.filter((c) => c !== container);
+        if (isFullyReleased(container))
+          record.containers = record.containers.filter((c) => c !== container);
         this.commit(uvmKey(id), record, journal);
       }
     });
@@ -217,11 +261,16 @@ class Service implements LayerService {
     return views;
   }
 
-  async log(filter: LogFilter = {}): Promise<LogEntry[]> {
+  log(filter: LogFilter = {}): Promise<LogEntry[]> {
     if (filter.tail !== undefined && (!Number.isSafeInteger(filter.tail) || filter.tail < 1)) {
-      throw new UvmLayersError('INVALID_ARGUMENT', `--tail must be a positive whole number (got ${filter.tail})`);
+      return Promise.reject(
+        new UvmLayersError(
+          'INVALID_ARGUMENT',
+          `--tail must be a positive whole number (got ${filter.tail})`,
+        ),
+      );
     }
-    return this.store.readLog(filter);
+    return Promise.resolve(this.store.readLog(filter));
   }
 
   subscribe(listener: (change: StateChange) => void): () => void {
@@ -237,13 +286,19 @@ class Service implements LayerService {
     this.store.close();
   }
 
-  private async mountHost(request: MountRequest, progress?: ProgressListener): Promise<{ rootfs: string }> {
+  private async mountHost(
+    request: MountRequest,
+    progress?: ProgressListener,
+  ): Promise<{ rootfs: string }> {
     const guestRoot = validateGuestRoot(request.guestRoot, 'host');
     const { layers, scratch } = validateMountFolders(request, 'host');
     return this.transaction(HOST_KEY, 'mount', null, progress, async (journal) => {
       const host = this.loadHost();
       if (host.containers.some((c) => c.guestRoot === guestRoot)) {
-        throw new UvmLayersError('CONTAINER_EXISTS', `a host container is already mounted with --guest-root ${guestRoot}`);
+        throw new UvmLayersError(
+          'CONTAINER_EXISTS',
+          `a host container is already mounted with --guest-root ${guestRoot}`,
+        );
       }
       try {
         const container = await mountHostLayers(journal, layers, scratch, guestRoot);
@@ -262,7 +317,8 @@ class Service implements LayerService {
       try {
         await unmountHostLayers(journal, container);
       } finally {
-        if (isFullyReleased(container)) host.containers = host.containers.filter((c) => c !== container);
+        if (isFullyReleased(container))
+          host.containers = host.containers.filter((c) => c !== container);
         this.commit(HOST_KEY, host, journal);
       }
     });
@@ -335,17 +391,27 @@ class Service implements LayerService {
 }
 
 function notFound(id: string): UvmLayersError {
-  return new UvmLayersError('UVM_NOT_FOUND', `utility VM ${id} does not exist; see \`uvm-layers uvm list\``);
+  return new UvmLayersError(
+    'UVM_NOT_FOUND',
+    `utility VM ${id} does not exist; see \`uvm-layers uvm list\``,
+  );
 }
 
 function samePath(a: string, b: string): boolean {
   return path.resolve(a) === path.resolve(b);
 }
 
-function findContainer(containers: ContainerRecord[], request: UnmountRequest, where: string): ContainerRecord {
+function findContainer(
+  containers: ContainerRecord[],
+  request: UnmountRequest,
+  where: string,
+): ContainerRecord {
   const container = containers.find((c) => c.guestRoot === request.guestRoot);
   if (!container) {
-    throw new UvmLayersError('CONTAINER_NOT_FOUND', `no container is mounted at ${request.guestRoot} in ${where}; see \`uvm-layers containers\``);
+    throw new UvmLayersError(
+      'CONTAINER_NOT_FOUND',
+      `no container is mounted at ${request.guestRoot} in ${where}; see \`uvm-layers containers\``,
+    );
   }
   if (request.folders && request.folders.length > 0) {
     const ledger = [...container.layers.map((l) => l.folder), container.scratch.folder];

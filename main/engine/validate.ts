@@ -6,7 +6,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { UvmCreateConfig } from '../hcs/backend.js';
 import { UvmLayersError } from './errors.js';
-import { isAbsoluteLinuxGuestPath, isAbsoluteWindowsGuestPath, LAYER_VHD, SCRATCH_VHDX } from './paths.js';
+import {
+  isAbsoluteLinuxGuestPath,
+  isAbsoluteWindowsGuestPath,
+  LAYER_VHD,
+  SCRATCH_VHDX,
+} from './paths.js';
 import type { CreateUvmRequest, MountRequest, UnmountOp } from './service-api.js';
 
 export const MAX_VPMEM_COUNT = 128;
@@ -28,7 +33,13 @@ export function validateUvmId(id: unknown): string {
   return id;
 }
 
-function integerIn(name: string, value: number | undefined, fallback: number, min: number, max: number): number {
+function integerIn(
+  name: string,
+  value: number | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   const v = value ?? fallback;
   if (!Number.isSafeInteger(v) || v < min || v > max) {
     throw invalid(`${name} must be a whole number from ${min} to ${max} (got ${String(value)})`);
@@ -44,10 +55,14 @@ export function validateCreate(request: CreateUvmRequest): UvmCreateConfig {
   }
   const vpmemCount = request.vpmemCount ?? DEFAULT_VPMEM_COUNT;
   if (!Number.isSafeInteger(vpmemCount) || vpmemCount < 0) {
-    throw invalid(`--vpmem-count must be a whole number from 0 to ${MAX_VPMEM_COUNT} (got ${vpmemCount})`);
+    throw invalid(
+      `--vpmem-count must be a whole number from 0 to ${MAX_VPMEM_COUNT} (got ${vpmemCount})`,
+    );
   }
   if (vpmemCount > MAX_VPMEM_COUNT) {
-    throw invalid(`VPMem device count cannot be greater than ${MAX_VPMEM_COUNT} (got ${vpmemCount})`);
+    throw invalid(
+      `VPMem device count cannot be greater than ${MAX_VPMEM_COUNT} (got ${vpmemCount})`,
+    );
   }
   const vpmemMaxSizeBytes = request.vpmemMaxSizeBytes ?? DEFAULT_VPMEM_SIZE;
   if (!Number.isSafeInteger(vpmemMaxSizeBytes) || vpmemMaxSizeBytes <= 0) {
@@ -98,7 +113,10 @@ function requireAbsoluteDir(folder: unknown, role: string): string {
 }
 
 /** Validates a guest root for the target: LCOW a POSIX path, WCOW a drive path, host any absolute path. */
-export function validateGuestRoot(guestRoot: unknown, target: 'linux' | 'windows' | 'host'): string {
+export function validateGuestRoot(
+  guestRoot: unknown,
+  target: 'linux' | 'windows' | 'host',
+): string {
   if (typeof guestRoot !== 'string' || guestRoot === '') throw invalid('--guest-root is required');
   const ok =
     target === 'linux'
@@ -119,7 +137,10 @@ export function validateGuestRoot(guestRoot: unknown, target: 'linux' | 'windows
 }
 
 /** Folders: read-only layers (base first), then the scratch; each must exist as the OS needs. */
-export function validateMountFolders(request: MountRequest, target: 'linux' | 'windows' | 'host'): CheckedMount {
+export function validateMountFolders(
+  request: MountRequest,
+  target: 'linux' | 'windows' | 'host',
+): CheckedMount {
   if (!Array.isArray(request.layers) || request.layers.length === 0) {
     throw invalid('need at least two folders: one or more layers and the scratch (last)');
   }
@@ -156,7 +177,9 @@ export function validateUnmountOps(ops: unknown): UnmountOp[] {
   if (!Array.isArray(ops)) throw invalid('--op must be a list of scsi, vsmb, vpmem or all');
   for (const op of ops) {
     if (op !== 'scsi' && op !== 'vsmb' && op !== 'vpmem') {
-      throw invalid(`unknown unmount operation ${JSON.stringify(op)}: use scsi, vsmb, vpmem or all`);
+      throw invalid(
+        `unknown unmount operation ${JSON.stringify(op)}: use scsi, vsmb, vpmem or all`,
+      );
     }
   }
   return ops as UnmountOp[];

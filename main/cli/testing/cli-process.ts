@@ -44,12 +44,23 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runCli(stateDir: string, args: readonly string[], extraEnv: NodeJS.ProcessEnv = {}): CliResult {
-  const r = spawnSync(process.execPath, [cliBundle(), ...args], { env: env(stateDir, extraEnv), encoding: 'utf8' });
+export function runCli(
+  stateDir: string,
+  args: readonly string[],
+  extraEnv: NodeJS.ProcessEnv = {},
+): CliResult {
+  const r = spawnSync(process.execPath, [cliBundle(), ...args], {
+    env: env(stateDir, extraEnv),
+    encoding: 'utf8',
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-export function runCliAsync(stateDir: string, args: readonly string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+export function runCliAsync(
+  stateDir: string,
+  args: readonly string[],
+  extraEnv: NodeJS.ProcessEnv = {},
+): Promise<CliResult> {
   return new Promise((resolve) => {
     const child = startCli(stateDir, args, extraEnv);
     let stdout = '';
@@ -60,8 +71,15 @@ export function runCliAsync(stateDir: string, args: readonly string[], extraEnv:
   });
 }
 
-export function startCli(stateDir: string, args: readonly string[], extraEnv: NodeJS.ProcessEnv = {}): ChildProcess {
-  return spawn(process.execPath, [cliBundle(), ...args], { env: env(stateDir, extraEnv), stdio: ['ignore', 'pipe', 'pipe'] });
+export function startCli(
+  stateDir: string,
+  args: readonly string[],
+  extraEnv: NodeJS.ProcessEnv = {},
+): ChildProcess {
+  return spawn(process.execPath, [cliBundle(), ...args], {
+    env: env(stateDir, extraEnv),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 /** Every file under the state folder with its content (locks aside): "nothing changed" means equal. */

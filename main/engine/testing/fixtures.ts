@@ -52,7 +52,9 @@ export class RecordingSender implements RequestSender {
 
   modify(request: ModifySettingRequest): Promise<void> {
     if (this.failing.includes(++this.count)) {
-      return Promise.reject(new HcsError(HRESULT.E_FAIL, `injected failure of request ${this.count}`));
+      return Promise.reject(
+        new HcsError(HRESULT.E_FAIL, `injected failure of request ${this.count}`),
+      );
     }
     this.requests.push(request);
     return Promise.resolve();

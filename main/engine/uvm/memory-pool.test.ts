@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { allocate, classSize, isEmpty, MIB, newPool, pageAlign, release, sizeClass } from './memory-pool.js';
+import {
+  allocate,
+  classSize,
+  isEmpty,
+  MIB,
+  newPool,
+  pageAlign,
+  release,
+  sizeClass,
+} from './memory-pool.js';
 
 describe('vPMEM buddy allocator', () => {
   it('maps sizes to the seven 1 MiB..4 GiB classes', () => {

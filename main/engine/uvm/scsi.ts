@@ -47,7 +47,14 @@ export class ScsiManager {
         `no available location: all ${total} SCSI slots of utility VM ${this.record.id} are in use; unmount a container or create the UVM with more --scsi-controllers`,
       );
     }
-    const attachment: ScsiAttachment = { ...slot, hostPath, readOnly, uvmPath, refCount: 1, access };
+    const attachment: ScsiAttachment = {
+      ...slot,
+      hostPath,
+      readOnly,
+      uvmPath,
+      refCount: 1,
+      access,
+    };
     const where = `SCSI disk ${hostPath} to utility VM ${this.record.id} at controller ${slot.controller} lun ${slot.lun}`;
     if (access === 'individual') {
       try {

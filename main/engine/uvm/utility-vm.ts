@@ -54,12 +54,21 @@ export class UtilityVm {
         const size = fs.statSync(hostPath).size;
         if (options.vpmemMultiMapping) {
           const { device, mapping } = await this.vpmemMapped.add(hostPath, size);
-          return holding(folder, 'mapped', hostPath, mappedDevice(device, mapping.offset), mapping.uvmPath);
+          return holding(
+            folder,
+            'mapped',
+            hostPath,
+            mappedDevice(device, mapping.offset),
+            mapping.uvmPath,
+          );
         }
         const device = await this.vpmem.add(hostPath, size);
         return holding(folder, 'vpmem', hostPath, String(device.device), device.uvmPath);
       } catch (error) {
-        if (!isErrorCode(error, 'NO_AVAILABLE_LOCATION') && !isErrorCode(error, 'VPMEM_LAYER_TOO_LARGE')) {
+        if (
+          !isErrorCode(error, 'NO_AVAILABLE_LOCATION') &&
+          !isErrorCode(error, 'VPMEM_LAYER_TOO_LARGE')
+        ) {
           throw withContext('failed to add VPMEM layer', error);
         }
       }

@@ -28,16 +28,14 @@ export function toUvmView(r: UvmRecord): UvmView {
       : r.vpmem.map((d) => ({ ...d, mappings: [] })),
     vsmb: [...r.vsmb]
       .sort((a, b) => Number.parseInt(a.name.slice(1), 16) - Number.parseInt(b.name.slice(1), 16))
-      .map(
-        (s): VsmbView => ({
-          name: s.name,
-          hostPath: s.hostPath,
-          uvmPath: s.uvmPath,
-          readOnly: s.readOnly,
-          refCount: s.refCount,
-          options: { ...(s.options as Record<string, boolean>) },
-        }),
-      ),
+      .map((s): VsmbView => ({
+        name: s.name,
+        hostPath: s.hostPath,
+        uvmPath: s.uvmPath,
+        readOnly: s.readOnly,
+        refCount: s.refCount,
+        options: { ...(s.options as Record<string, boolean>) },
+      })),
     combinedLayers: r.combined.map((c) => ({
       containerRootPath: c.containerRootPath,
       layers: c.layers.map((l) => l.path),
@@ -66,7 +64,11 @@ export function toContainerView(uvm: string | null, c: ContainerRecord): Contain
     uvm,
     guestRoot: c.guestRoot,
     rootfs: c.rootfs,
-    scratch: { hostPath: c.scratch.hostPath, device: c.scratch.device, released: c.scratch.released },
+    scratch: {
+      hostPath: c.scratch.hostPath,
+      device: c.scratch.device,
+      released: c.scratch.released,
+    },
     layers: c.layers.map((l) => ({
       folder: l.folder,
       kind: l.kind,

@@ -23,7 +23,9 @@ export class VpmemMappedManager {
     private readonly sender: RequestSender,
   ) {}
 
-  findByHostPath(hostPath: string): { device: VpmemMappedDevice; mapping: VpmemMapping } | undefined {
+  findByHostPath(
+    hostPath: string,
+  ): { device: VpmemMappedDevice; mapping: VpmemMapping } | undefined {
     for (const device of this.record.vpmemMapped) {
       const mapping = device.mappings.find((m) => m.hostPath === hostPath);
       if (mapping) return { device, mapping };
@@ -64,7 +66,8 @@ export class VpmemMappedManager {
       );
     } catch (error) {
       release(device.pool, offset, sizeClass(size));
-      if (isNewDevice) this.record.vpmemMapped = this.record.vpmemMapped.filter((d) => d !== device);
+      if (isNewDevice)
+        this.record.vpmemMapped = this.record.vpmemMapped.filter((d) => d !== device);
       throw withContext(
         `failed to add vPMEM mapping at device ${device.device} offset ${offset} (${hostPath}) to utility VM ${this.record.id}`,
         error,

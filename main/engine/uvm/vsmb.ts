@@ -34,14 +34,20 @@ export class VsmbManager {
     private readonly sender: RequestSender,
   ) {}
 
-  async add(hostPath: string, readOnly: boolean, options: VirtualSmbShareOptions): Promise<VsmbShare> {
+  async add(
+    hostPath: string,
+    readOnly: boolean,
+    options: VirtualSmbShareOptions,
+  ): Promise<VsmbShare> {
     if (this.record.os !== 'windows') {
       throw new UvmLayersError(
         'NOT_SUPPORTED',
         `VSMB shares are not supported on Linux utility VM ${this.record.id}`,
       );
     }
-    const existing = this.record.vsmb.find((s) => s.hostPath === hostPath && s.readOnly === readOnly);
+    const existing = this.record.vsmb.find(
+      (s) => s.hostPath === hostPath && s.readOnly === readOnly,
+    );
     if (existing) {
       // An unrestricted directory share needs no Update: HCS would refuse one.
       existing.refCount++;
