@@ -77,7 +77,7 @@ const MOUNT_USAGE = 'mount (--uvm ID | --host) --guest-root PATH LAYER... SCRATC
 const UNMOUNT_USAGE =
   'unmount (--uvm ID | --host) --guest-root PATH [--op scsi,vsmb,vpmem|all] [LAYER... SCRATCH]';
 const CREATE_USAGE =
-  'uvm create ID --os linux|windows [--vpmem-count N] [--vpmem-size BYTES] [--scsi-controllers N] [--physically-backed] [--vpmem-multi-mapping]';
+  'uvm create ID --os linux|windows [--vpmem-count N] [--vpmem-size BYTES] [--scsi-controllers N] [--physically-backed] [--vpmem-multi-mapping] [--boot-files DIR] [--utility-vm DIR]';
 
 export const COMMANDS: readonly Command[] = [
   {
