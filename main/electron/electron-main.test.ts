@@ -182,7 +182,7 @@ describe('IPC bridge', () => {
       send: (c: string, p: unknown) => sent.push([c, p]),
     };
     const stop = serveApiOverIpc({
-      ipcMain: ipcMain as never,
+      ipcMain: ipcMain,
       host,
       location,
       target: () => window as unknown as WebContents,
