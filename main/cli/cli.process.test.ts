@@ -108,4 +108,30 @@ describe('CLI processes sharing one state folder', () => {
     expect(again.status).toBe(0);
     expect(runCli(state, ['containers', '--json']).stdout).toContain('/run/gcs/c/a/rootfs');
   }, 60_000);
+
+  it('an unmount killed between two requests is rolled back: the container is whole again', async () => {
+    const root = tempDir();
+    const state = path.join(root, 'state');
+    expect(runCli(state, ['uvm', 'create', 'u1', '--os', 'linux']).status).toBe(0);
+    const folders = [makeLayer(root, 'base'), makeScratch(root, 'scratch')];
+    expect(runCli(state, ['mount', '--uvm', 'u1', '--guest-root', '/run/gcs/c/a', ...folders]).status).toBe(0);
+    const before = runCli(state, ['uvm', 'show', 'u1', '--json']).stdout;
+    const child = startCli(state, ['unmount', '--uvm', 'u1', '--guest-root', '/run/gcs/c/a'], {
+      UVM_LAYERS_TEST_PAUSE_AFTER_REQUEST: '2',
+    });
+    await new Promise<void>((resolve, reject) => {
+      let err = '';
+      child.stderr?.on('data', (d: Buffer) => {
+        err += d.toString();
+        if (err.includes('paused after request 2')) resolve();
+      });
+      child.on('exit', () => reject(new Error(`the CLI exited before pausing: ${err}`)));
+    });
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.on('exit', resolve));
+    expect(runCli(state, ['uvm', 'show', 'u1', '--json']).stdout).toBe(before);
+    expect(runCli(state, ['unmount', '--uvm', 'u1', '--guest-root', '/run/gcs/c/a']).status).toBe(0);
+    const after = JSON.parse(runCli(state, ['uvm', 'show', 'u1', '--json']).stdout) as UvmView;
+    expect([after.scsi, after.vpmem, after.combinedLayers]).toEqual([[], [], []]);
+  }, 60_000);
 });
