@@ -220,13 +220,17 @@ export class MemoryLayerService implements LayerService {
     const uvm = this.get(container.uvm ?? '');
     const ops = request.ops && request.ops.length > 0 ? request.ops : ['scsi', 'vsmb', 'vpmem'];
     const steps = new Steps(progress, this.options.stepDelayMs);
-    if (ops.includes('scsi')) {
+    // As hcsshim: combined layers always go first; SCSI releases the scratch; VPMEM the LCOW
+    // read-only layers wherever they landed; VSMB the WCOW ones.
+    if (uvm.combinedLayers.some((c) => c.containerRootPath === container.rootfs)) {
       await steps.run(`remove combined layers at ${container.rootfs}`, () =>
         this.modify(uvm.id, combineRequest('Remove', container.rootfs)),
       );
       uvm.combinedLayers = uvm.combinedLayers.filter(
         (c) => c.containerRootPath !== container.rootfs,
       );
+    }
+    if (ops.includes('scsi') && !container.scratch.released) {
       await steps.run(`remove SCSI ${container.scratch.device}`, () =>
         this.modify(uvm.id, scsiRequest(container.scratch.device, 'Remove')),
       );
@@ -234,8 +238,8 @@ export class MemoryLayerService implements LayerService {
       container.scratch.released = true;
     }
     for (const layer of container.layers) {
-      if (layer.released || !ops.includes(layer.kind === 'mapped' ? 'vpmem' : layer.kind)) continue;
-      await steps.run(`remove ${layer.device}`, () =>
+      if (layer.released || !ops.includes(layer.kind === 'vsmb' ? 'vsmb' : 'vpmem')) continue;
+      await steps.run(`remove ${layer.kind} ${layer.device}`, () =>
         this.modify(
           uvm.id,
           layer.kind === 'vsmb'
@@ -252,7 +256,7 @@ export class MemoryLayerService implements LayerService {
         uvm.scsi = uvm.scsi.filter((d) => `${d.controller}:${d.lun}` !== layer.device);
       layer.released = true;
     }
-    if (ops.includes('scsi') && container.layers.every((l) => l.released)) {
+    if (container.scratch.released && container.layers.every((l) => l.released)) {
       this.containerList = this.containerList.filter((c) => c !== container);
     }
     this.changed(uvm.id);

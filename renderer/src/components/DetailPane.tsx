@@ -93,7 +93,7 @@ export function DetailPane() {
                     #{e.seq} {summarize(e.request)} {e.ok ? '' : '— failed'}{' '}
                     <span className="muted">{e.ms} ms</span>
                   </summary>
-                  <pre>
+                  <pre tabIndex={0}>
                     {JSON.stringify(
                       e.error ? { request: e.request, error: e.error } : e.request,
                       null,

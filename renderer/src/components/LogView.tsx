@@ -57,7 +57,7 @@ const LogRow = memo(function LogRow({
         </p>
       ) : null}
       {expanded ? (
-        <pre className="log-json" aria-label={`Raw JSON of request ${entry.seq}`}>
+        <pre className="log-json" tabIndex={0} aria-label={`Raw JSON of request ${entry.seq}`}>
           {JSON.stringify(entry, null, 2)}
         </pre>
       ) : null}

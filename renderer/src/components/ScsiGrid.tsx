@@ -44,7 +44,6 @@ const Cell = memo(function Cell({
     <div
       role="gridcell"
       className={`scsi-cell ${kind} ${selected ? 'selected' : ''}`}
-      aria-label={label}
       aria-selected={occupied ? selected : undefined}
       tabIndex={active ? 0 : -1}
       data-controller={controller}
@@ -58,12 +57,14 @@ const Cell = memo(function Cell({
         }
       }}
     >
+      {/* The cell is named by the hidden sentence; the compact marks are for the eye only. */}
       <span className="lun" aria-hidden="true">
         {lun}
       </span>
       <span className="cell-text" aria-hidden="true">
         {text}
       </span>
+      <span className="visually-hidden">{label}</span>
     </div>
   );
 });

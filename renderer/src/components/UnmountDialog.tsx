@@ -13,9 +13,9 @@ type Choice = 'all' | UnmountOp;
 
 const CHOICES: Array<[Choice, string]> = [
   ['all', 'All (SCSI, VSMB and vPMEM)'],
-  ['scsi', 'SCSI only (scratch and combined layers, SCSI layers)'],
-  ['vsmb', 'VSMB only'],
-  ['vpmem', 'vPMEM only'],
+  ['scsi', 'SCSI only (the scratch)'],
+  ['vsmb', 'VSMB only (Windows read-only layers)'],
+  ['vpmem', 'vPMEM only (Linux read-only layers, on vPMEM or SCSI)'],
 ];
 
 export function UnmountDialog({
@@ -52,7 +52,7 @@ export function UnmountDialog({
     <Dialog title={`Unmount ${guestRoot}`} onClose={onClose}>
       <form className="form" onSubmit={(e) => void submit(e)}>
         <fieldset>
-          <legend>Operations</legend>
+          <legend>Operations (the combined layers are always removed first)</legend>
           {CHOICES.map(([value, label]) => (
             <label className="inline" key={value}>
               <input

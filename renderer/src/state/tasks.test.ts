@@ -13,7 +13,9 @@ describe('tasks', () => {
       { kind: 'mount', title: 'm', uvm: 'u1', target: '/r' },
       (onProgress) => {
         report = onProgress;
-        return new Promise<Result<number>>((resolve) => (finish = () => resolve({ ok: true, value: 1 })));
+        return new Promise<Result<number>>(
+          (resolve) => (finish = () => resolve({ ok: true, value: 1 })),
+        );
       },
     );
     report?.({ index: 1, label: 'b', status: 'running', rollback: false });

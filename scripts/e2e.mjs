@@ -1,0 +1,53 @@
+/* global process, console */
+// Runs the Playwright e2e specs: builds the app, the CLI and the `serve` launcher first, checks
+// for Chromium (the web project fails without it), then runs both projects. Extra arguments go
+// to `playwright test` (e.g. `npm run test:e2e -- --project web -g mount`).
+// E2E_SKIP_BUILD=1 reuses the current build.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+process.chdir(root);
+
+function run(command, args) {
+  const result = spawnSync(command, args, { stdio: 'inherit', shell: false });
+  if (result.status !== 0) process.exit(result.status ?? 1);
+}
+
+if (process.env.E2E_SKIP_BUILD !== '1') run('npm', ['run', '--silent', 'build']);
+await build({
+  entryPoints: ['e2e/support/serve-main.ts'],
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  outfile: 'out/e2e/serve.cjs',
+  external: ['koffi', 'electron'],
+  logLevel: 'warning',
+});
+
+const electronPkg = path.join('node_modules', 'electron');
+const pathFile = path.join(electronPkg, 'path.txt');
+const electronOk =
+  existsSync(pathFile) &&
+  existsSync(path.join(electronPkg, 'dist', readFileSync(pathFile, 'utf8').trim()));
+if (!electronOk) {
+  console.log(
+    'e2e: no Electron binary here (it cannot be downloaded); the electron project is skipped, the web project runs.',
+  );
+}
+
+const chromium = process.env.UVM_LAYERS_CHROMIUM ?? '/usr/bin/chromium';
+if (!existsSync(chromium)) {
+  console.error(
+    `e2e: Chromium not found at ${chromium}; install it (apt-get install -y chromium). The web project will fail.`,
+  );
+}
+run(process.execPath, [
+  path.join('node_modules', '@playwright', 'test', 'cli.js'),
+  'test',
+  ...process.argv.slice(2),
+]);
