@@ -1,8 +1,8 @@
 /** The guest-only CombinedLayers requests that build and tear down a container's root. */
 import { compact, type ModifySettingRequest } from '../../hcs/schema.js';
-import { UvmLayersError, withContext } from '../errors.js';
+import { UvmLayersError } from '../errors.js';
 import type { CombinedRoot, UvmRecord } from './record.js';
-import type { RequestSender } from './request-sender.js';
+import { sendModify, type RequestSender } from './request-sender.js';
 
 export class CombinedLayersManager {
   constructor(
@@ -11,18 +11,13 @@ export class CombinedLayersManager {
   ) {}
 
   async add(root: CombinedRoot): Promise<void> {
-    try {
-      await this.sender.modify(
-        this.addRequest(root),
-        this.removeRequest(root.containerRootPath),
-        `Combine ${root.layers.length} layers at ${root.containerRootPath}`,
-      );
-    } catch (error) {
-      throw withContext(
-        `failed to combine layers at ${root.containerRootPath} in utility VM ${this.record.id}`,
-        error,
-      );
-    }
+    await sendModify(
+      this.sender,
+      this.addRequest(root),
+      this.removeRequest(root.containerRootPath),
+      `Combine ${root.layers.length} layers at ${root.containerRootPath}`,
+      `failed to combine layers at ${root.containerRootPath} in utility VM ${this.record.id}`,
+    );
     this.record.combined.push(root);
     this.record.combined.sort((a, b) => a.containerRootPath.localeCompare(b.containerRootPath));
   }
@@ -35,18 +30,13 @@ export class CombinedLayersManager {
         `no combined layers at ${containerRootPath} in utility VM ${this.record.id}`,
       );
     }
-    try {
-      await this.sender.modify(
-        this.removeRequest(containerRootPath),
-        this.addRequest(root),
-        `Remove combined layers at ${containerRootPath}`,
-      );
-    } catch (error) {
-      throw withContext(
-        `failed guest request to remove combined layers at ${containerRootPath} in utility VM ${this.record.id}`,
-        error,
-      );
-    }
+    await sendModify(
+      this.sender,
+      this.removeRequest(containerRootPath),
+      this.addRequest(root),
+      `Remove combined layers at ${containerRootPath}`,
+      `failed guest request to remove combined layers at ${containerRootPath} in utility VM ${this.record.id}`,
+    );
     this.record.combined = this.record.combined.filter((c) => c !== root);
   }
 

@@ -5,10 +5,26 @@
  * is recognised as that request's rollback.
  */
 import type { ModifySettingRequest } from '../../hcs/schema.js';
+import { withContext } from '../errors.js';
 
 export interface RequestSender {
   /** One ModifySettingRequest to this UVM; `undo` reverses it if the process dies later. */
   modify(request: ModifySettingRequest, undo: ModifySettingRequest, label: string): Promise<void>;
   /** Per-VM file access (never revoked, so nothing to undo). */
   grantVmAccess(hostPath: string, label: string): Promise<void>;
+}
+
+/** Sends one request; a failure is rethrown with `failure` (what, on which UVM/device/path) in front. */
+export async function sendModify(
+  sender: RequestSender,
+  request: ModifySettingRequest,
+  undo: ModifySettingRequest,
+  label: string,
+  failure: string,
+): Promise<void> {
+  try {
+    await sender.modify(request, undo, label);
+  } catch (error) {
+    throw withContext(failure, error);
+  }
 }

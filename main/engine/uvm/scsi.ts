@@ -6,7 +6,8 @@
 import { compact, resourcePaths, type ModifySettingRequest } from '../../hcs/schema.js';
 import { UvmLayersError, withContext } from '../errors.js';
 import type { ScsiAttachment, UvmRecord, VmAccess } from './record.js';
-import type { RequestSender } from './request-sender.js';
+import { dropReference } from './ref-count.js';
+import { sendModify, type RequestSender } from './request-sender.js';
 
 export const LUNS_PER_CONTROLLER = 64;
 
@@ -63,15 +64,13 @@ export class ScsiManager {
         throw withContext(`failed to grant VM access for SCSI mount ${hostPath}`, error);
       }
     }
-    try {
-      await this.sender.modify(
-        this.addRequest(attachment),
-        this.removeRequest(attachment),
-        `Add SCSI ${scsiDevice(slot)} ${readOnly ? 'read-only' : 'read-write'}: ${hostPath} → ${uvmPath}`,
-      );
-    } catch (error) {
-      throw withContext(`failed to add ${where}`, error);
-    }
+    await sendModify(
+      this.sender,
+      this.addRequest(attachment),
+      this.removeRequest(attachment),
+      `Add SCSI ${scsiDevice(slot)} ${readOnly ? 'read-only' : 'read-write'}: ${hostPath} → ${uvmPath}`,
+      `failed to add ${where}`,
+    );
     this.record.scsi.push(attachment);
     this.record.scsi.sort((a, b) => a.controller - b.controller || a.lun - b.lun);
     return { attachment, existed: false };
@@ -86,23 +85,18 @@ export class ScsiManager {
         `SCSI disk ${hostPath} is not attached to utility VM ${this.record.id}`,
       );
     }
-    if (attachment.refCount > 1) {
-      attachment.refCount--;
-      return;
-    }
-    try {
-      await this.sender.modify(
-        this.removeRequest(attachment),
-        this.addRequest(attachment),
-        `Remove SCSI ${scsiDevice(attachment)}: ${hostPath}`,
-      );
-    } catch (error) {
-      throw withContext(
-        `failed to remove SCSI disk ${hostPath} at controller ${attachment.controller} lun ${attachment.lun} from utility VM ${this.record.id} (it stays attached with ref count 1)`,
-        error,
-      );
-    }
-    this.record.scsi = this.record.scsi.filter((a) => a !== attachment);
+    await dropReference(
+      attachment,
+      () =>
+        sendModify(
+          this.sender,
+          this.removeRequest(attachment),
+          this.addRequest(attachment),
+          `Remove SCSI ${scsiDevice(attachment)}: ${hostPath}`,
+          `failed to remove SCSI disk ${hostPath} at controller ${attachment.controller} lun ${attachment.lun} from utility VM ${this.record.id} (it stays attached with ref count 1)`,
+        ),
+      () => (this.record.scsi = this.record.scsi.filter((a) => a !== attachment)),
+    );
   }
 
   private freeSlot(): { controller: number; lun: number } | undefined {

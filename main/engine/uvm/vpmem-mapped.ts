@@ -9,7 +9,8 @@ import { UvmLayersError, withContext } from '../errors.js';
 import { guestPaths } from '../paths.js';
 import { allocate, newPool, pageAlign, release, sizeClass } from './memory-pool.js';
 import type { UvmRecord, VpmemMappedDevice, VpmemMapping } from './record.js';
-import type { RequestSender } from './request-sender.js';
+import { dropReference } from './ref-count.js';
+import { sendModify, type RequestSender } from './request-sender.js';
 
 export const MAX_MAPPINGS_PER_DEVICE = 1024;
 
@@ -87,27 +88,24 @@ export class VpmemMappedManager {
         `no vPMEM mapping at device ${deviceNumber} offset ${offset} in utility VM ${this.record.id}`,
       );
     }
-    if (mapping.refCount > 1) {
-      mapping.refCount--;
-      return;
-    }
-    try {
-      await this.sender.modify(
-        this.removeRequest(deviceNumber, mapping),
-        this.addRequest(deviceNumber, mapping),
-        `Remove vPMEM mapping ${mappedDevice(deviceNumber, offset)}: ${mapping.hostPath}`,
-      );
-    } catch (error) {
-      throw withContext(
-        `failed to remove packed vPMEM ${mapping.hostPath} at device ${deviceNumber} offset ${offset} from utility VM ${this.record.id} (it stays mapped with ref count 1)`,
-        error,
-      );
-    }
-    release(device.pool, offset, sizeClass(mapping.sizeBytes));
-    device.mappings = device.mappings.filter((m) => m !== mapping);
-    if (device.mappings.length === 0) {
-      this.record.vpmemMapped = this.record.vpmemMapped.filter((d) => d !== device);
-    }
+    await dropReference(
+      mapping,
+      () =>
+        sendModify(
+          this.sender,
+          this.removeRequest(deviceNumber, mapping),
+          this.addRequest(deviceNumber, mapping),
+          `Remove vPMEM mapping ${mappedDevice(deviceNumber, offset)}: ${mapping.hostPath}`,
+          `failed to remove packed vPMEM ${mapping.hostPath} at device ${deviceNumber} offset ${offset} from utility VM ${this.record.id} (it stays mapped with ref count 1)`,
+        ),
+      () => {
+        release(device.pool, offset, sizeClass(mapping.sizeBytes));
+        device.mappings = device.mappings.filter((m) => m !== mapping);
+        if (device.mappings.length === 0) {
+          this.record.vpmemMapped = this.record.vpmemMapped.filter((d) => d !== device);
+        }
+      },
+    );
   }
 
   /** First device, in number order, whose pool has room; allocates the region in place. */

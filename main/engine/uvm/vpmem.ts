@@ -5,10 +5,11 @@
  * back to SCSI with nothing to undo.
  */
 import { compact, resourcePaths, type ModifySettingRequest } from '../../hcs/schema.js';
-import { UvmLayersError, withContext } from '../errors.js';
+import { UvmLayersError } from '../errors.js';
 import { guestPaths } from '../paths.js';
 import type { UvmRecord, VpmemDevice } from './record.js';
-import type { RequestSender } from './request-sender.js';
+import { dropReference } from './ref-count.js';
+import { sendModify, type RequestSender } from './request-sender.js';
 
 export class VpmemManager {
   constructor(
@@ -43,18 +44,13 @@ export class VpmemManager {
       sizeBytes,
       refCount: 1,
     };
-    try {
-      await this.sender.modify(
-        this.addRequest(entry),
-        this.removeRequest(entry),
-        `Add vPMEM device ${device}: ${hostPath} → ${entry.uvmPath}`,
-      );
-    } catch (error) {
-      throw withContext(
-        `failed to add vPMEM device ${device} (${hostPath}) to utility VM ${this.record.id}`,
-        error,
-      );
-    }
+    await sendModify(
+      this.sender,
+      this.addRequest(entry),
+      this.removeRequest(entry),
+      `Add vPMEM device ${device}: ${hostPath} → ${entry.uvmPath}`,
+      `failed to add vPMEM device ${device} (${hostPath}) to utility VM ${this.record.id}`,
+    );
     this.record.vpmem.push(entry);
     this.record.vpmem.sort((a, b) => a.device - b.device);
     return entry;
@@ -68,23 +64,18 @@ export class VpmemManager {
         `vPMEM device ${device} is not attached to utility VM ${this.record.id}`,
       );
     }
-    if (entry.refCount > 1) {
-      entry.refCount--;
-      return;
-    }
-    try {
-      await this.sender.modify(
-        this.removeRequest(entry),
-        this.addRequest(entry),
-        `Remove vPMEM device ${device}: ${entry.hostPath}`,
-      );
-    } catch (error) {
-      throw withContext(
-        `failed to remove vPMEM device ${device} (${entry.hostPath}) from utility VM ${this.record.id} (it stays attached with ref count 1)`,
-        error,
-      );
-    }
-    this.record.vpmem = this.record.vpmem.filter((d) => d !== entry);
+    await dropReference(
+      entry,
+      () =>
+        sendModify(
+          this.sender,
+          this.removeRequest(entry),
+          this.addRequest(entry),
+          `Remove vPMEM device ${device}: ${entry.hostPath}`,
+          `failed to remove vPMEM device ${device} (${entry.hostPath}) from utility VM ${this.record.id} (it stays attached with ref count 1)`,
+        ),
+      () => (this.record.vpmem = this.record.vpmem.filter((d) => d !== entry)),
+    );
   }
 
   private freeDevice(): number | undefined {

@@ -8,10 +8,11 @@ import {
   type ModifySettingRequest,
   type VirtualSmbShareOptions,
 } from '../../hcs/schema.js';
-import { UvmLayersError, withContext } from '../errors.js';
+import { UvmLayersError } from '../errors.js';
 import { guestPaths, vsmbShareName } from '../paths.js';
 import type { UvmRecord, VsmbShare } from './record.js';
-import type { RequestSender } from './request-sender.js';
+import { dropReference } from './ref-count.js';
+import { sendModify, type RequestSender } from './request-sender.js';
 
 /** hcsshim's DefaultVSMBOptions(readOnly); layers add TakeBackupPrivilege. */
 export function defaultVsmbOptions(
@@ -63,18 +64,13 @@ export class VsmbManager {
       options: compact(options),
       refCount: 1,
     };
-    try {
-      await this.sender.modify(
-        this.addRequest(share),
-        this.removeRequest(share),
-        `Add VSMB share ${name}: ${hostPath} → ${share.uvmPath}`,
-      );
-    } catch (error) {
-      throw withContext(
-        `failed to add VSMB share ${name} (${hostPath}) to utility VM ${this.record.id}`,
-        error,
-      );
-    }
+    await sendModify(
+      this.sender,
+      this.addRequest(share),
+      this.removeRequest(share),
+      `Add VSMB share ${name}: ${hostPath} → ${share.uvmPath}`,
+      `failed to add VSMB share ${name} (${hostPath}) to utility VM ${this.record.id}`,
+    );
     this.record.vsmb.push(share);
     return share;
   }
@@ -87,23 +83,18 @@ export class VsmbManager {
         `${name} is not present as a VSMB share in utility VM ${this.record.id}, cannot remove`,
       );
     }
-    if (share.refCount > 1) {
-      share.refCount--;
-      return;
-    }
-    try {
-      await this.sender.modify(
-        this.removeRequest(share),
-        this.addRequest(share),
-        `Remove VSMB share ${name}: ${share.hostPath}`,
-      );
-    } catch (error) {
-      throw withContext(
-        `failed to remove VSMB share ${name} (${share.hostPath}) from utility VM ${this.record.id} (it stays with ref count 1)`,
-        error,
-      );
-    }
-    this.record.vsmb = this.record.vsmb.filter((s) => s !== share);
+    await dropReference(
+      share,
+      () =>
+        sendModify(
+          this.sender,
+          this.removeRequest(share),
+          this.addRequest(share),
+          `Remove VSMB share ${name}: ${share.hostPath}`,
+          `failed to remove VSMB share ${name} (${share.hostPath}) from utility VM ${this.record.id} (it stays with ref count 1)`,
+        ),
+      () => (this.record.vsmb = this.record.vsmb.filter((s) => s !== share)),
+    );
   }
 
   private addRequest(s: VsmbShare): ModifySettingRequest {
