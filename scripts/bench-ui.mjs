@@ -6,7 +6,8 @@
 //     next frame; each run opens a UVM not shown before;
 //   - one change: a change event for the shown UVM (another process raised one ref count) until
 //     the cell shows it; split into the refetch and the apply (store merge + React commit).
-// Needs `npm run build` (for out/renderer) and /usr/bin/chromium. Prints a table of figures.
+// Needs `npm run build` (for out/renderer) and /usr/bin/chromium. Prints the figures;
+// `--screenshot FILE` also saves the busy UVM's SCSI grid.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -167,6 +168,13 @@ console.log(
   `one change event, refetched view → cell updated (merge + render):  ${fmt(applies)}   [target ≤ 16 ms]`,
 );
 console.log(`runs: ${RUNS} each (BENCH_RUNS to change); Chromium ${browser.version()}`);
+
+const shot = process.argv.indexOf('--screenshot');
+if (shot > 0 && process.argv[shot + 1]) {
+  await page.getByRole('tab', { name: /^SCSI/ }).click();
+  await page.screenshot({ path: process.argv[shot + 1] });
+  console.log(`screenshot: ${process.argv[shot + 1]}`);
+}
 
 await browser.close();
 await server.close();

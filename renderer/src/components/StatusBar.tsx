@@ -1,4 +1,5 @@
 /** The status bar: backend and state folder, running and failed tasks (expandable), last change. */
+import { useSyncExternalStore } from 'react';
 import { useServices, useReplica, useTasks, useUi } from '../app-context.js';
 import { clearFinished, dismissTask } from '../state/tasks.js';
 import { ErrorText } from './ErrorText.js';
@@ -54,7 +55,22 @@ function TaskPanel() {
   );
 }
 
+/**
+ * The `serve` bridge marks the page `data-connection="lost"` while its socket reconnects (the
+ * desktop app never does); the renderer only reads the mark, it knows nothing of the transport.
+ */
+function subscribeConnection(callback: () => void): () => void {
+  const observer = new MutationObserver(callback);
+  observer.observe(document.documentElement, {
+    attributes: true,
+    attributeFilter: ['data-connection'],
+  });
+  return () => observer.disconnect();
+}
+const connectionLost = (): boolean => document.documentElement.dataset.connection === 'lost';
+
 export function StatusBar() {
+  const lost = useSyncExternalStore(subscribeConnection, connectionLost);
   const { ui } = useServices();
   const info = useReplica((s) => s.info);
   const phase = useReplica((s) => s.phase);
@@ -73,7 +89,7 @@ export function StatusBar() {
         </span>
         <span className="spacer" />
         <span role="status" aria-live="polite" className="task-status">
-          {phase === 'failed' ? 'not connected · ' : ''}
+          {phase === 'failed' || lost ? 'not connected, retrying · ' : ''}
           {running > 0 ? `${running} task${running === 1 ? '' : 's'} running` : 'idle'}
           {failed > 0 ? ` · ${failed} failed` : ''}
         </span>

@@ -90,6 +90,7 @@ export function UvmList() {
           id="uvm-listbox"
           keys={keys}
           estimateSize={58}
+          measure
           role="listbox"
           label="Utility VMs"
           tabIndex={0}

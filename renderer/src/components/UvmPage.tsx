@@ -39,11 +39,15 @@ function Options({ uvm }: { uvm: string }) {
       <dd>{os === 'linux' ? 'Linux (LCOW)' : 'Windows (WCOW)'}</dd>
       <dt>State</dt>
       <dd>{state}</dd>
-      <dt>vPMEM</dt>
-      <dd>
-        {options.vpmemCount} × {formatBytes(options.vpmemMaxSizeBytes)}
-        {options.vpmemMultiMapping ? ', multi-mapping' : ''}
-      </dd>
+      {os === 'linux' ? (
+        <>
+          <dt>vPMEM</dt>
+          <dd>
+            {options.vpmemCount} × {formatBytes(options.vpmemMaxSizeBytes)}
+            {options.vpmemMultiMapping ? ', multi-mapping' : ''}
+          </dd>
+        </>
+      ) : null}
       <dt>SCSI controllers</dt>
       <dd>{options.scsiControllers}</dd>
       <dt>Memory</dt>
