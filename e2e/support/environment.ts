@@ -17,7 +17,11 @@ export const RENDERER_DIR = path.join(ROOT, 'out', 'renderer');
 export const ELECTRON_MAIN = path.join(ROOT, 'out', 'main', 'index.js');
 export const SERVE_LAUNCHER = path.join(ROOT, 'out', 'e2e', 'serve.cjs');
 export const CLI = path.join(ROOT, 'bin', 'uvm-layers.cjs');
-export const SCREENSHOTS = path.join(ROOT, 'e2e', 'screenshots');
+/**
+ * Where each run saves its screenshots: test-results/ (ignored) by default, so a test run leaves
+ * the tree clean; UVM_LAYERS_SCREENSHOTS=docs/screenshots refreshes the committed ones.
+ */
+export const SCREENSHOTS = path.resolve(ROOT, process.env.UVM_LAYERS_SCREENSHOTS ?? path.join('test-results', 'screenshots'));
 
 /**
  * The Electron executable, if installed. `require('electron')` would try to download it, so the

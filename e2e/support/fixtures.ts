@@ -60,7 +60,7 @@ export interface AppFixture {
   scratch(name: string): Promise<string>;
   /** Runs the CLI against the same state directory. */
   cli(...args: string[]): Promise<CliResult>;
-  /** Saves a screenshot of the window as e2e/screenshots/<project>-<name>.png. */
+  /** Saves a screenshot of the window as <SCREENSHOTS>/<project>-<name>.png (test-results/screenshots by default). */
   screenshot(name: string): Promise<void>;
   /** Runs an action that downloads a file; returns the saved file's path. */
   download(action: () => Promise<void>): Promise<string>;
