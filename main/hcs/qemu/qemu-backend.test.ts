@@ -476,6 +476,27 @@ describe('failures leave nothing behind', () => {
     await rig.backend.modify('u1', docs.scsiAdd(0, 0, layer, '/run/mounts/m1', true));
   });
 
+  it('when undoing also fails, the error is ROLLBACK_FAILED and names what is left', async () => {
+    await running();
+    rig.vm('u1').agent.failOp('mount_scsi', 'EIO');
+    rig.vm('u1').qmp.failWhen((c) => c.execute === 'device_del', 'Bus does not support hot-unplug');
+    expect(
+      await refusal(rig.backend.modify('u1', docs.scsiAdd(0, 0, rig.layer('l1'), '/m1', true))),
+    ).toMatchObject({
+      code: 'ROLLBACK_FAILED',
+      hresult: HRESULT.E_FAIL,
+      message: expect.stringMatching(
+        /\[EIO\].*; undoing the steps already done also failed: detach scsi1-dev: .*hot-unplug/,
+      ) as unknown,
+    });
+    // The read-back shows the disk the failed undo left attached.
+    const back = await rig.backend.readBack('u1');
+    expect(back.scsi.map((d) => d.recordedAs)).toEqual(['0:0']);
+    expect(
+      rig.backend.compare(back, { scsi: [], vpmem: [], combinedLayers: [] }).map((m) => m.kind),
+    ).toEqual(['scsi-unexpected']);
+  });
+
   it('a failed pmem mount parks the device it could not unplug', async () => {
     await running();
     rig.vm('u1').agent.failOp('mount_pmem', 'ETIMEDOUT');

@@ -31,7 +31,7 @@ import { compareReadBack, type ExpectedDevices, type Mismatch } from './compare.
 import { fitWindow, readDeviceMemory } from './device-memory.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import type { LaunchSpec } from './qemu-command.js';
-import { systemQemuHost, type QemuHost } from './qemu-host.js';
+import { systemQemuHost, type QemuHost } from './qemu-process.js';
 import { loadState, QEMU_STATE_VERSION, saveState, type QemuUvmState } from './qemu-state.js';
 import { emptyReadBack, readRunningVm, type ReadBack } from './readback.js';
 import { asQemuRefusal, qemuRefuse } from './refusals.js';
@@ -136,6 +136,11 @@ class QemuHcs implements QemuBackend {
       const { accel } = await chooseAccel(qemuRoot(this.options.stateDir), choice, () =>
         this.probeKvm(image),
       );
+      // A QEMU left by a start whose process died before recording it would hold the sockets.
+      const stale = readPidFile(files);
+      if (stale !== undefined && this.host.isRunning(stale, files)) {
+        await killAndWait(this.host, stale, files);
+      }
       const spec: LaunchSpec = { id, files, ...image, accel, layout: state.layout };
       const booted = await bootVm(this.host, spec, {
         timeoutMs: this.options.bootTimeoutMs ?? 60_000,

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import { UvmLayersError } from '../../engine/errors.js';
 import { AgentClient } from './agent-client.js';
 import type { LaunchSpec } from './qemu-command.js';
-import type { QemuHost } from './qemu-host.js';
+import type { QemuHost } from './qemu-process.js';
 import type { RunFiles } from './run-files.js';
 import { sleep } from './unix-socket.js';
 

@@ -4,7 +4,7 @@
  */
 import type { LaunchSpec } from '../qemu-command.js';
 import { qemuArgs } from '../qemu-command.js';
-import type { QemuHost } from '../qemu-host.js';
+import type { QemuHost } from '../qemu-process.js';
 import type { RunFiles } from '../run-files.js';
 import { FakeAgent } from './fake-agent.js';
 import { FakeQmp } from './fake-qmp.js';
