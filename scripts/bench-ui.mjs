@@ -1,4 +1,4 @@
-/* global process, console, performance, document, requestAnimationFrame, setTimeout, MutationObserver */
+/* global performance, document, requestAnimationFrame, setTimeout, MutationObserver */
 // UI scale benchmark (a benchmark, not a test; nothing asserts on time). Serves a state of
 // 64 UVMs × (256 SCSI, 64 vPMEM, 128 VSMB, 64 containers) from an in-memory service through the
 // real `serve` code, opens the built renderer in Chromium and measures, in the page:

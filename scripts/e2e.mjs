@@ -1,4 +1,3 @@
-/* global process, console */
 // Runs the Playwright e2e specs: builds the app, the CLI and the `serve` launcher first, checks
 // for Chromium (the web project fails without it), then runs both projects. Extra arguments go
 // to `playwright test` (e.g. `npm run test:e2e -- --project web -g mount`).

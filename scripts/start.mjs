@@ -1,4 +1,3 @@
-/* global process, console */
 // `npm start` (after `npm run build`): the desktop app. Arguments after `--` go to the app
 // (`npm start -- --state-dir /tmp/s --backend sim`). Where the Electron binary is not installed
 // (it cannot be downloaded on offline machines), says so and runs `uvm-layers serve` instead,
