@@ -114,7 +114,9 @@ describe('CLI processes sharing one state folder', () => {
     const state = path.join(root, 'state');
     expect(runCli(state, ['uvm', 'create', 'u1', '--os', 'linux']).status).toBe(0);
     const folders = [makeLayer(root, 'base'), makeScratch(root, 'scratch')];
-    expect(runCli(state, ['mount', '--uvm', 'u1', '--guest-root', '/run/gcs/c/a', ...folders]).status).toBe(0);
+    expect(
+      runCli(state, ['mount', '--uvm', 'u1', '--guest-root', '/run/gcs/c/a', ...folders]).status,
+    ).toBe(0);
     const before = runCli(state, ['uvm', 'show', 'u1', '--json']).stdout;
     const child = startCli(state, ['unmount', '--uvm', 'u1', '--guest-root', '/run/gcs/c/a'], {
       UVM_LAYERS_TEST_PAUSE_AFTER_REQUEST: '2',
@@ -130,7 +132,9 @@ describe('CLI processes sharing one state folder', () => {
     child.kill('SIGKILL');
     await new Promise((resolve) => child.on('exit', resolve));
     expect(runCli(state, ['uvm', 'show', 'u1', '--json']).stdout).toBe(before);
-    expect(runCli(state, ['unmount', '--uvm', 'u1', '--guest-root', '/run/gcs/c/a']).status).toBe(0);
+    expect(runCli(state, ['unmount', '--uvm', 'u1', '--guest-root', '/run/gcs/c/a']).status).toBe(
+      0,
+    );
     const after = JSON.parse(runCli(state, ['uvm', 'show', 'u1', '--json']).stdout) as UvmView;
     expect([after.scsi, after.vpmem, after.combinedLayers]).toEqual([[], [], []]);
   }, 60_000);

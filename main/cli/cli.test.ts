@@ -136,6 +136,40 @@ describe('JSON output', () => {
   });
 });
 
+describe('layer tools', () => {
+  it('layer create and scratch create make folders that mount', async () => {
+    const src = path.join(root, 'src');
+    fs.mkdirSync(path.join(src, 'etc'), { recursive: true });
+    fs.writeFileSync(path.join(src, 'etc', 'hello'), 'hi');
+    const layer = await cli(state, [
+      'layer',
+      'create',
+      src,
+      '--out',
+      path.join(root, 'built'),
+      '--json',
+    ]);
+    expect(layer.stderr).toBe('');
+    const made = JSON.parse(layer.stdout) as { path: string; sizeBytes: number };
+    expect(made.path).toBe(path.join(root, 'built', 'layer.vhd'));
+    expect((made.sizeBytes - 512) % (2 * 1024 * 1024)).toBe(0);
+    const scratchOut = await cli(state, ['scratch', 'create', path.join(root, 'fresh'), '--json']);
+    expect(JSON.parse(scratchOut.stdout)).toEqual({
+      path: path.join(root, 'fresh', 'sandbox.vhdx'),
+    });
+    const mounted = await cli(state, [
+      'mount',
+      '--uvm',
+      'u1',
+      '--guest-root',
+      '/run/gcs/c/built',
+      path.join(root, 'built'),
+      path.join(root, 'fresh'),
+    ]);
+    expect(mounted.stdout.trim()).toBe('/run/gcs/c/built/rootfs');
+  });
+});
+
 describe('bad input is refused with a clear error and changes nothing', () => {
   const missing = '/nonexistent/layer';
   const cases: [string, (r: string) => string[], string, number][] = [
@@ -356,6 +390,24 @@ describe('bad input is refused with a clear error and changes nothing', () => {
       2,
     ],
     ['an option without its value', () => ['uvm', 'show', '--state-dir'], 'needs a value', 2],
+    [
+      'layer create without --out',
+      (r) => ['layer', 'create', `${r}/empty`],
+      '--out FOLDER is required',
+      2,
+    ],
+    [
+      'layer create from nothing',
+      (r) => ['layer', 'create', `${r}/nope`, '--out', `${r}/built`],
+      'nope',
+      2,
+    ],
+    [
+      'scratch create with a bad size',
+      (r) => ['scratch', 'create', `${r}/s9`, '--size', '12'],
+      '--size must be from',
+      2,
+    ],
   ];
 
   it.each(cases)('%s', async (_, args, message, code) => {

@@ -13,6 +13,8 @@ export interface Output {
 }
 
 export interface CommandContext {
+  /** The state folder (--state-dir, UVM_LAYERS_STATE_DIR or the default). */
+  stateDir: string;
   service(): Promise<LayerService>;
   /** For `serve`: runs until the process is stopped. */
   serve(port: number | undefined, service: LayerService): Promise<Output>;
@@ -224,6 +226,52 @@ export const COMMANDS: readonly Command[] = [
         ...(tail === undefined ? {} : { tail }),
       });
       return { jsonLines: entries, human: formatLog(entries) };
+    },
+  },
+  {
+    path: ['layer', 'create'],
+    usage: 'layer create DIR|TAR --out FOLDER',
+    summary: 'make FOLDER/layer.vhd: ext4 (4K blocks, 2 MiB-padded) with a fixed-VHD footer',
+    options: { out: 'string' },
+    async run(args) {
+      const [input = ''] = positionals(args, 1, 'layer create DIR|TAR --out FOLDER');
+      const out = stringOption(args, 'out');
+      if (out === undefined)
+        throw usageError('--out FOLDER is required: layer create DIR|TAR --out FOLDER');
+      const { createLayer } = await import('../tools/index.js');
+      const layer = await createLayer(path.resolve(input), path.resolve(out));
+      return { json: layer, human: `${layer.path} (${layer.sizeBytes} bytes)` };
+    },
+  },
+  {
+    path: ['scratch', 'create'],
+    usage: 'scratch create FOLDER [--size BYTES]',
+    summary: 'make FOLDER/sandbox.vhdx (sparse; default 1 GiB)',
+    options: { size: 'string' },
+    async run(args) {
+      const [folder = ''] = positionals(args, 1, 'scratch create FOLDER [--size BYTES]');
+      const size = intOption(args, 'size', 1024 * 1024);
+      const { createScratch } = await import('../tools/index.js');
+      const file = await createScratch(path.resolve(folder), ...(size === undefined ? [] : [size]));
+      return { json: { path: file }, human: file };
+    },
+  },
+  {
+    path: ['image', 'build'],
+    usage: 'image build',
+    summary: "(qemu) build the utility VM's kernel + initramfs from Debian packages",
+    options: {},
+    async run(args, ctx) {
+      positionals(args, 0, 'image build');
+      const { buildUtilityVmImage } = await import('../hcs/qemu/image/index.js');
+      const image = await buildUtilityVmImage({
+        stateDir: ctx.stateDir,
+        log: (line) => process.stderr.write(`${line}\n`),
+      });
+      return {
+        json: image,
+        human: `kernel ${image.kernel}\ninitrd ${image.initrd}\n(${image.version})`,
+      };
     },
   },
   {

@@ -26,6 +26,9 @@ export interface Io {
   env: NodeJS.ProcessEnv;
 }
 
+/** First words that take a second one (`uvm create`, `layer create`, ...). */
+const GROUPS = new Set(['uvm', 'layer', 'scratch', 'image']);
+
 /** Pulls the command words out of argv, leaving every option (global or not) in place. */
 function splitCommand(argv: readonly string[]): { words: string[]; rest: string[] } {
   const words: string[] = [];
@@ -40,7 +43,7 @@ function splitCommand(argv: readonly string[]): { words: string[]; rest: string[
       }
       continue;
     }
-    const wantsWord = words.length === 0 || (words.length === 1 && words[0] === 'uvm');
+    const wantsWord = words.length === 0 || (words.length === 1 && GROUPS.has(words[0] ?? ''));
     if (wantsWord) words.push(arg);
     else rest.push(arg);
   }
@@ -83,6 +86,7 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
     const stateDir =
       stateDirOption === undefined ? defaultStateDir(io.env) : path.resolve(stateDirOption);
     const ctx: CommandContext = {
+      stateDir,
       async service() {
         if (!service) {
           const { openLayerService } = await import('../engine/service.js');
