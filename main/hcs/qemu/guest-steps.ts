@@ -25,6 +25,7 @@ export async function combine(ctx: OpContext, change: Combine, undo: UndoStack):
   const agent = await ctx.session.agent();
   // The simulator's rules refused a Linux combine without ScratchPath already.
   const scratch = change.scratchPath ?? '';
+  ctx.note({ kind: 'guest-mount', path: change.root });
   await agent.overlay({
     lowers: change.layers.map((layer) => layer.path).reverse(),
     scratch,

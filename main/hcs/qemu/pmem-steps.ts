@@ -92,6 +92,7 @@ export async function plugPmem(ctx: OpContext, change: VpmemAdd, undo: UndoStack
   };
   const what = `adding ${hostPath} as vPMEM device ${device} on utility VM ${ctx.uvm}`;
   const { qmp } = ctx.session;
+  ctx.note({ kind: 'memory-backend', id: record.objectId });
   await qmpOk(qmp, what, 'object-add', {
     'qom-type': 'memory-backend-file',
     id: record.objectId,
@@ -103,6 +104,7 @@ export async function plugPmem(ctx: OpContext, change: VpmemAdd, undo: UndoStack
   const dropObject = undo.push(`delete memory backend ${record.objectId}`, () =>
     deleteObject(qmp, `undoing ${what}`, record.objectId),
   );
+  ctx.note({ kind: 'pmem-device', record });
   await qmpOk(qmp, what, 'device_add', {
     driver: 'virtio-pmem-pci',
     id: record.deviceId,
@@ -131,6 +133,7 @@ export async function mountPmem(
     );
   }
   const agent = await ctx.session.agent();
+  ctx.note({ kind: 'guest-mount', path: change.mountPath });
   const { device } = await agent.mountPmem({
     memaddr: record.memaddr,
     path: change.mountPath,
@@ -149,7 +152,7 @@ export function parkPmem(ctx: OpContext, change: VpmemRemove): Promise<void> {
   return Promise.resolve();
 }
 
-function park(state: QemuUvmState, device: number, reason: string): void {
+export function park(state: QemuUvmState, device: number, reason: string): void {
   const record = state.pmem[String(device)];
   if (!record) return;
   delete state.pmem[String(device)];

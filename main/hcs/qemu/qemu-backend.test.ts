@@ -495,6 +495,11 @@ describe('failures leave nothing behind', () => {
     expect(
       rig.backend.compare(back, { scsi: [], vpmem: [], combinedLayers: [] }).map((m) => m.kind),
     ).toEqual(['scsi-unexpected']);
+    // What is left stays pending, and the next modify removes it before its own work.
+    expect(back.pending.map((p) => p.kind)).toContain('scsi-device');
+    await rig.backend.modify('u1', docs.scsiAdd(0, 0, rig.layer('l1'), '/m1', true));
+    const healed = await rig.backend.readBack('u1');
+    expect([healed.scsi.length, healed.orphanNodes, healed.pending]).toEqual([1, [], []]);
   });
 
   it('a failed pmem mount parks the device it could not unplug', async () => {
@@ -555,5 +560,59 @@ describe('agent access', () => {
     expect((await refusal(rig.backend.listDirectory('u1', '/nope'))).hresult).toBe(
       HRESULT.ERROR_PATH_NOT_FOUND,
     );
+  });
+});
+
+describe('a process that dies in the middle of a document', () => {
+  /** Runs `doc`, but leaves state.json as it was when the agent got `op`: the writer died there. */
+  async function dieDuring(doc: ModifySettingRequest, op: string): Promise<void> {
+    const file = runFiles(rig.stateDir, 'u1').state;
+    let snapshot: string | undefined;
+    rig.vm('u1').agent.onRequest = (name) => {
+      if (name === op) snapshot = fs.readFileSync(file, 'utf8');
+    };
+    await rig.backend.modify('u1', doc);
+    rig.vm('u1').agent.onRequest = undefined;
+    if (snapshot === undefined) throw new Error(`${op} was never sent`);
+    fs.writeFileSync(file, snapshot);
+  }
+
+  it('leaves a SCSI disk that the next call unmounts, ejects and unplugs before judging', async () => {
+    await running();
+    await rig.backend.modify('u1', docs.scsiAdd(0, 0, rig.layer('l1'), '/run/mounts/m1', true));
+    await dieDuring(docs.scsiAdd(0, 1, rig.layer('l2'), '/run/mounts/m2', true), 'mount_scsi');
+    const next = rig.reopen();
+    const before = await next.readBack('u1');
+    expect(before.pending.map((p) => p.kind)).toEqual([
+      'block-node',
+      'block-node',
+      'scsi-device',
+      'guest-mount',
+    ]);
+    expect(before.scsi).toHaveLength(2);
+    // The engine's recovery sends the undo of the in-doubt add; the model never had the disk.
+    expect(
+      (await refusal(next.modify('u1', docs.scsiRemove(0, 1, '/run/mounts/m2')))).hresult,
+    ).toBe(HRESULT.ERROR_NOT_FOUND);
+    const after = await next.readBack('u1');
+    expect(after.pending).toEqual([]);
+    expect(after.scsi.map((d) => d.recordedAs)).toEqual(['0:0']);
+    expect(after.orphanNodes).toEqual([]);
+    expect(after.guestMounts.map((m) => m.target)).toEqual(['/', '/proc', '/run/mounts/m1']);
+    await next.modify('u1', docs.scsiAdd(0, 1, rig.layer('l2'), '/run/mounts/m2', true));
+  });
+
+  it('leaves a vPMEM device that the next call unmounts and parks', async () => {
+    await running();
+    await dieDuring(docs.vpmemAdd(0, rig.layer('l1', 2)), 'mount_pmem');
+    const next = rig.reopen();
+    await next.grantVmAccess('u1', rig.scratch('s'));
+    const back = await next.readBack('u1');
+    expect(back.pending).toEqual([]);
+    expect(back.pmem.map((p) => p.status)).toEqual(['parked']);
+    expect(back.guestMounts.map((m) => m.target)).toEqual(['/', '/proc']);
+    expect(next.compare(back, { scsi: [], vpmem: [], combinedLayers: [] })).toEqual([]);
+    await next.modify('u1', docs.vpmemAdd(0, rig.layer('l1', 2)));
+    expect((await next.readBack('u1')).pmem.map((p) => p.port)).toEqual(['rp1', 'rp2']);
   });
 });

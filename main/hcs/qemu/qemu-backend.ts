@@ -39,6 +39,8 @@ import { qemuRoot, runFiles, type RunFiles } from './run-files.js';
 import { sleep } from './unix-socket.js';
 import { bootVm, killAndWait } from './vm-boot.js';
 import { planLayout } from './vm-layout.js';
+import type { OpContext } from './op-context.js';
+import { recoverPending } from './pending-recovery.js';
 import { DEFAULT_SESSION_TIMEOUTS, VmSession, type SessionTimeouts } from './vm-session.js';
 
 export interface QemuBackendOptions {
@@ -183,15 +185,26 @@ class QemuHcs implements QemuBackend {
   modify(id: string, request: ModifySettingRequest): Promise<void> {
     return this.call(id, async () => {
       const files = this.files(id);
-      // Judge once before queueing on the socket, so a bad document is refused at once…
-      judgeDocument(request, this.requireRunning(id, files).model, this.hostFiles, id);
+      // Judge once before queueing on the socket, so a bad document is refused at once (not
+      // when a dead process left objects behind: those are removed first, under the lock)…
+      const current = this.requireRunning(id, files);
+      if (!current.pending?.length) judgeDocument(request, current.model, this.hostFiles, id);
       await this.withSession(id, files, async (session) => {
-        // …and again on the state as it is now that we hold the lock.
         const state = this.requireRunning(id, files);
+        const ctx = this.context(id, files, state, session);
+        await this.recover(ctx, files);
+        // …and again on the state as it is now that we hold the lock.
         const { plan, next } = judgeDocument(request, state.model, this.hostFiles, id);
         try {
-          await carryOut({ uvm: id, state, session }, plan);
+          await carryOut(ctx, plan);
           state.model = next;
+          delete state.pending;
+        } catch (error) {
+          // Undone in full: nothing is pending. ROLLBACK_FAILED: the next call tries again.
+          if (!(error instanceof UvmLayersError && error.code === 'ROLLBACK_FAILED')) {
+            delete state.pending;
+          }
+          throw error;
         } finally {
           // Also after a failure: parked devices and used ids must be remembered.
           saveState(files, state);
@@ -214,9 +227,11 @@ class QemuHcs implements QemuBackend {
       const run = this.runState(state, files);
       if (run === 'Stopped') throw qemuRefuse.gone(id, state.process?.pid);
       if (run === 'Created') return grant(state);
-      await this.withSession(id, files, () =>
-        Promise.resolve(grant(this.requireRunning(id, files))),
-      );
+      await this.withSession(id, files, async (session) => {
+        const current = this.requireRunning(id, files);
+        await this.recover(this.context(id, files, current, session), files);
+        grant(current);
+      });
     });
   }
 
@@ -316,6 +331,28 @@ class QemuHcs implements QemuBackend {
         await agent.close();
       }
     });
+  }
+
+  private context(id: string, files: RunFiles, state: QemuUvmState, session: VmSession): OpContext {
+    return {
+      uvm: id,
+      state,
+      session,
+      note(step) {
+        state.pending = [...(state.pending ?? []), step];
+        saveState(files, state);
+      },
+    };
+  }
+
+  /** Removes what a process that died mid-document may have created (pending-recovery.ts). */
+  private async recover(ctx: OpContext, files: RunFiles): Promise<void> {
+    if (!ctx.state.pending?.length) return;
+    try {
+      await recoverPending(ctx);
+    } finally {
+      saveState(files, ctx.state);
+    }
   }
 
   /** A transport failure because QEMU exited is "the VM is gone", not a socket error. */

@@ -53,6 +53,18 @@ export interface QemuProcess {
   bootMs: number;
 }
 
+/**
+ * An object an Add document is about to create, written to state.json before the QMP command or
+ * guest mount goes out. Cleared when the document ends; found non-empty only when the process
+ * died mid-document, and then undone by the next call (see pending-recovery.ts).
+ */
+export type PendingStep =
+  | { kind: 'block-node'; name: string }
+  | { kind: 'scsi-device'; id: string; slot: string; controller: number; lun: number }
+  | { kind: 'memory-backend'; id: string }
+  | { kind: 'pmem-device'; record: PmemDevice }
+  | { kind: 'guest-mount'; path: string };
+
 export interface QemuUvmState {
   version: number;
   id: string;
@@ -66,6 +78,8 @@ export interface QemuUvmState {
   parked: PmemDevice[];
   /** Makes every QEMU node and device id unique for the VM's life. */
   serial: number;
+  /** What an interrupted Add document may have left (write-ahead); absent normally. */
+  pending?: PendingStep[];
 }
 
 export function loadState(files: RunFiles): QemuUvmState | undefined {

@@ -4,14 +4,16 @@
  * deleted by a whiteout) with a vPMEM count of 1, so the base goes to vPMEM and the others to
  * SCSI; the merged rootfs is read and written through the agent; a new backend object (the next
  * process) reattaches; unmount leaves no SCSI device in QEMU; a failure injected at each request
- * of a mount, and a layer the guest cannot mount, leave no QEMU device behind.
+ * of a mount, a mount process killed half-way, and a layer the guest cannot mount, leave no QEMU
+ * device behind.
  * Skips, saying why, without qemu-system-x86_64 or apt-get (the image is built from Debian
  * packages) and the whiteout check without root (mknod).
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { buildSync } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLayerService } from '../../engine/service.js';
 import type { LayerService } from '../../engine/service-api.js';
@@ -50,6 +52,26 @@ const title =
   missing.length > 0
     ? `qemu backend end to end (skipped: ${missing.join(', ')} not installed)`
     : 'qemu backend end to end';
+
+let bundle: string | undefined;
+
+/** testing/mount-child.ts bundled to one file, as the CLI is bundled for its process tests. */
+function childBundle(): string {
+  if (!bundle) {
+    bundle = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'uvm-qemu-child-')), 'child.cjs');
+    buildSync({
+      entryPoints: [path.join(__dirname, 'testing', 'mount-child.ts')],
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      outfile: bundle,
+      external: ['koffi', 'electron'],
+      logLevel: 'error',
+    });
+  }
+  return bundle;
+}
 
 /** Fails the `n`-th modify before it reaches QEMU, as a refused document would. */
 function failingAt(backend: QemuBackend, n: number): HcsBackend {
@@ -169,6 +191,7 @@ describe.skipIf(missing.length > 0)(title, () => {
     }
     await service?.close().catch(() => undefined);
     if (work) fs.rmSync(work, { recursive: true, force: true });
+    if (bundle) fs.rmSync(path.dirname(bundle), { recursive: true, force: true });
   }, 60_000);
 
   it('boots a real utility VM and chose its accelerator by a test boot', async () => {
@@ -275,6 +298,61 @@ describe.skipIf(missing.length > 0)(title, () => {
       expect(await service.containers(UVM)).toEqual([]);
     });
   }
+
+  it('a mount process killed half-way is rolled back by the next process, leaving no device', async () => {
+    const child = spawn(
+      process.execPath,
+      [
+        childBundle(),
+        stateDir,
+        imagePaths(imageStateDir).kernel,
+        imagePaths(imageStateDir).initrd,
+        JSON.stringify({ uvm: UVM, guestRoot: GUEST_ROOT, layers, scratch }),
+      ],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+        // koffi (the store's file locks) stays outside the bundle, as in the CLI build.
+        env: { ...process.env, NODE_PATH: path.join(repoRoot, 'node_modules') },
+      },
+    );
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    let done = false;
+    const exited = new Promise((resolve) =>
+      child.once('exit', (code) => {
+        done = true;
+        resolve(code);
+      }),
+    );
+    // Kill it while its SCSI add is in flight: the disk is noted, maybe plugged, maybe mounted.
+    const file = runFiles(stateDir, UVM).state;
+    let killedMidRequest = false;
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline && !done) {
+      const pending = loadState(runFiles(stateDir, UVM))?.pending ?? [];
+      if (pending.some((p) => p.kind === 'scsi-device')) {
+        killedMidRequest = true;
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    child.kill('SIGKILL');
+    await exited;
+    expect(stderr).toBe('');
+    expect(killedMidRequest).toBe(true);
+    expect(loadState(runFiles(stateDir, UVM))?.pending?.length).toBeGreaterThan(0);
+    expect(fs.existsSync(file)).toBe(true);
+    // The next process: the engine rolls the interrupted mount back, the backend first removes
+    // what the dead process left half-made.
+    await service.close();
+    store = StateStore.open(stateDir);
+    open();
+    expect(await service.containers(UVM)).toEqual([]);
+    const back = await backend.readBack(UVM);
+    expectNoDevices(back);
+    expect(back.pending).toEqual([]);
+    expect(backend.compare(back, await service.showUvm(UVM))).toEqual([]);
+  });
 
   it('a layer the guest cannot mount is unplugged again, and the mount rolls back', async () => {
     const blank = path.join(work, 'layers', 'blank');

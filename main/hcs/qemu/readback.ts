@@ -6,7 +6,7 @@
  */
 import type { AgentMount } from './agent-client.js';
 import type { QmpClient } from './qmp-client.js';
-import type { PmemDevice, QemuUvmState, ScsiDisk } from './qemu-state.js';
+import type { PendingStep, PmemDevice, QemuUvmState, ScsiDisk } from './qemu-state.js';
 import type { VmSession } from './vm-session.js';
 
 export interface ReadBackScsi {
@@ -54,6 +54,8 @@ export interface ReadBack {
   guestMounts: AgentMount[];
   /** What state.json holds, for comparison. */
   recorded: { scsi: ScsiDisk[]; pmem: PmemDevice[]; parked: PmemDevice[] };
+  /** Objects an interrupted request may have left; the next modify removes them. */
+  pending: PendingStep[];
 }
 
 export function emptyReadBack(state: QemuUvmState, running: 'Created' | 'Stopped'): ReadBack {
@@ -68,6 +70,7 @@ export function emptyReadBack(state: QemuUvmState, running: 'Created' | 'Stopped
     orphanNodes: [],
     guestMounts: [],
     recorded: recorded(state),
+    pending: state.pending ?? [],
   };
 }
 
@@ -96,6 +99,7 @@ export async function readRunningVm(session: VmSession, state: QemuUvmState): Pr
     orphanNodes: blockNodes.map((n) => n.name).filter((name) => !owned.has(name)),
     guestMounts: await agent.mounts(),
     recorded: recorded(state),
+    pending: state.pending ?? [],
   };
 }
 

@@ -65,6 +65,8 @@ export async function attachScsi(ctx: OpContext, change: ScsiAdd, undo: UndoStac
   };
   const what = `attaching ${path} at ${where}`;
   const { qmp } = ctx.session;
+  const key = scsiKey(controller, lun);
+  ctx.note({ kind: 'block-node', name: disk.fileNode });
   await qmpOk(qmp, what, 'blockdev-add', {
     'node-name': disk.fileNode,
     driver: 'file',
@@ -74,6 +76,7 @@ export async function attachScsi(ctx: OpContext, change: ScsiAdd, undo: UndoStac
   undo.push(`delete block node ${disk.fileNode}`, () =>
     deleteBlockNode(qmp, `undoing ${what}`, disk.fileNode),
   );
+  ctx.note({ kind: 'block-node', name: disk.formatNode });
   await qmpOk(qmp, what, 'blockdev-add', {
     'node-name': disk.formatNode,
     driver: format.driver,
@@ -84,6 +87,7 @@ export async function attachScsi(ctx: OpContext, change: ScsiAdd, undo: UndoStac
   undo.push(`delete block node ${disk.formatNode}`, () =>
     deleteBlockNode(qmp, `undoing ${what}`, disk.formatNode),
   );
+  ctx.note({ kind: 'scsi-device', id: disk.deviceId, slot: key, controller, lun });
   await qmpOk(qmp, what, 'device_add', {
     driver: 'scsi-hd',
     id: disk.deviceId,
@@ -92,7 +96,6 @@ export async function attachScsi(ctx: OpContext, change: ScsiAdd, undo: UndoStac
     'scsi-id': controller,
     lun,
   });
-  const key = scsiKey(controller, lun);
   ctx.state.scsi[key] = disk;
   undo.push(`detach ${disk.deviceId}`, async () => {
     await ejectInGuest(ctx, controller, lun);
@@ -109,6 +112,7 @@ export async function mountDisk(ctx: OpContext, change: DiskMount, undo: UndoSta
   if (!readOnly) {
     await agent.formatIfBlank({ target: controller, lun, timeoutMs: GUEST_DEVICE_WAIT_MS });
   }
+  ctx.note({ kind: 'guest-mount', path: mountPath });
   const { device } = await agent.mountScsi({
     target: controller,
     lun,
@@ -144,7 +148,7 @@ export async function detachScsi(ctx: OpContext, change: ScsiRemove): Promise<vo
 }
 
 /** The guest deletes its SCSI device first, as hcsshim's unplug does; an absent one is done. */
-async function ejectInGuest(ctx: OpContext, target: number, lun: number): Promise<void> {
+export async function ejectInGuest(ctx: OpContext, target: number, lun: number): Promise<void> {
   const agent = await ctx.session.agent();
   try {
     await agent.scsiUnplug(target, lun);

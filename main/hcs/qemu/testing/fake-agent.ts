@@ -40,6 +40,8 @@ export class FakeAgent {
   private readonly sockets = new Set<net.Socket>();
   /** Delays every answer (to test timeouts and queueing). */
   delayMs = 0;
+  /** Called with each request before it is answered (to look at the host's state then). */
+  onRequest: ((op: string) => void) | undefined;
 
   private constructor(
     readonly path: string,
@@ -79,6 +81,7 @@ export class FakeAgent {
       for (const message of decoder.push(chunk).messages) {
         const { id, op, ...args } = message;
         this.calls.push({ op: String(op), args });
+        this.onRequest?.(String(op));
         const answer = this.answer(String(op), args);
         const frame = encodeFrame({ id, ...answer });
         if (this.delayMs > 0)
