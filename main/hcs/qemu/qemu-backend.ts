@@ -29,18 +29,19 @@ import { carryOut, judgeDocument } from './apply-document.js';
 import { resolveBootImage, type BootImage } from './boot-image.js';
 import { compareReadBack, type ExpectedDevices, type Mismatch } from './compare.js';
 import { fitWindow, readDeviceMemory } from './device-memory.js';
+import { unsupportedHostLayers } from './host-layers.js';
 import { KeyedMutex } from './keyed-mutex.js';
+import type { OpContext } from './op-context.js';
+import { recoverPending } from './pending-recovery.js';
 import type { LaunchSpec } from './qemu-command.js';
 import { systemQemuHost, type QemuHost } from './qemu-process.js';
 import { loadState, QEMU_STATE_VERSION, saveState, type QemuUvmState } from './qemu-state.js';
 import { emptyReadBack, readRunningVm, type ReadBack } from './readback.js';
 import { asQemuRefusal, qemuRefuse } from './refusals.js';
 import { qemuRoot, runFiles, type RunFiles } from './run-files.js';
-import { sleep } from './unix-socket.js';
 import { bootVm, killAndWait } from './vm-boot.js';
 import { planLayout } from './vm-layout.js';
-import type { OpContext } from './op-context.js';
-import { recoverPending } from './pending-recovery.js';
+import { probeKvm, readPidFile, removeRunDir, stopVm } from './vm-lifecycle.js';
 import { DEFAULT_SESSION_TIMEOUTS, VmSession, type SessionTimeouts } from './vm-session.js';
 
 export interface QemuBackendOptions {
@@ -77,11 +78,6 @@ export interface QemuBackend extends HcsBackend {
   /** Differences between a read-back and the engine's ledger (pass its UvmView), as data. */
   compare(readBack: ReadBack, expected: ExpectedDevices): Mismatch[];
 }
-
-const KVM_PROBE_TIMEOUT_MS = 20_000;
-/** Under a working accelerator the kernel prints its banner within a second. */
-const KVM_PROBE_SILENCE_MS = 6_000;
-const QUIT_WAIT_MS = 10_000;
 
 export function createQemuBackend(options: QemuBackendOptions): QemuBackend {
   return new QemuHcs(options);
@@ -136,7 +132,7 @@ class QemuHcs implements QemuBackend {
       const image = resolveBootImage(this.options.stateDir, this.options.image);
       const choice = this.options.accel ?? accelFromEnv() ?? 'auto';
       const { accel } = await chooseAccel(qemuRoot(this.options.stateDir), choice, () =>
-        this.probeKvm(image),
+        probeKvm(this.host, this.options.stateDir, image),
       );
       // A QEMU left by a start whose process died before recording it would hold the sockets.
       const stale = readPidFile(files);
@@ -175,10 +171,8 @@ class QemuHcs implements QemuBackend {
       const files = this.files(id);
       const state = this.load(id, files);
       const pid = state.process?.pid ?? readPidFile(files);
-      if (pid !== undefined && this.host.isRunning(pid, files)) await this.stop(pid, files);
-      fs.rmSync(files.dir, { recursive: true, force: true });
-      if (files.socketDir !== files.dir)
-        fs.rmSync(files.socketDir, { recursive: true, force: true });
+      if (pid !== undefined && this.host.isRunning(pid, files)) await stopVm(this.host, pid, files);
+      removeRunDir(files);
     });
   }
 
@@ -364,54 +358,6 @@ class QemuHcs implements QemuBackend {
     return error;
   }
 
-  private async stop(pid: number, files: RunFiles): Promise<void> {
-    try {
-      const session = await VmSession.open(files, { ...this.timeouts, qmpConnectMs: 5_000 });
-      // QEMU may close the socket before it answers: the exit below is what counts.
-      await session.qmp.execute('quit', undefined, 5_000).catch(() => undefined);
-      session.qmp.destroy();
-    } catch {
-      // QMP busy or broken: the signals below still stop it.
-    }
-    for (let waited = 0; waited < QUIT_WAIT_MS && this.host.isRunning(pid, files); waited += 100) {
-      await sleep(100);
-    }
-    if (!this.host.isRunning(pid, files)) return;
-    await killAndWait(this.host, pid, files);
-    if (this.host.isRunning(pid, files)) {
-      throw new UvmLayersError(
-        'BACKEND_UNAVAILABLE',
-        `QEMU process ${pid} did not exit after SIGKILL`,
-      );
-    }
-  }
-
-  /** Boots the image under KVM once; undefined on success, else why it failed. */
-  private async probeKvm(image: BootImage): Promise<string | undefined> {
-    const files = runFiles(this.options.stateDir, `.kvm-probe-${process.pid}`);
-    const spec: LaunchSpec = {
-      id: 'kvm-probe',
-      files,
-      ...image,
-      accel: 'kvm',
-      layout: planLayout({ vpmemCount: 0, vpmemMaxSizeBytes: 0 }),
-    };
-    try {
-      const booted = await bootVm(this.host, spec, {
-        timeoutMs: KVM_PROBE_TIMEOUT_MS,
-        silentConsoleMs: KVM_PROBE_SILENCE_MS,
-      });
-      await killAndWait(this.host, booted.pid, files);
-      return undefined;
-    } catch (error) {
-      return (error as Error).message;
-    } finally {
-      fs.rmSync(files.dir, { recursive: true, force: true });
-      if (files.socketDir !== files.dir)
-        fs.rmSync(files.socketDir, { recursive: true, force: true });
-    }
-  }
-
   private listSystems(): ComputeSystemInfo[] {
     this.checkOpen();
     const root = qemuRoot(this.options.stateDir);
@@ -469,32 +415,4 @@ class QemuHcs implements QemuBackend {
       throw new UvmLayersError('BACKEND_UNAVAILABLE', 'the qemu backend has been closed');
     }
   }
-}
-
-function readPidFile(files: RunFiles): number | undefined {
-  try {
-    const pid = Number.parseInt(fs.readFileSync(files.pid, 'utf8'), 10);
-    return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Process-isolated (Argon) containers exist only on Windows hosts. */
-function unsupportedHostLayers(): HostLayers {
-  const refuseHost = (): Promise<never> =>
-    Promise.reject(
-      new UvmLayersError(
-        'NOT_SUPPORTED',
-        'host (Argon) layer mounts need Windows; the qemu backend mounts layers into Linux utility VMs (pass --uvm)',
-      ),
-    );
-  return {
-    activateLayer: refuseHost,
-    prepareLayer: refuseHost,
-    getLayerMountPath: refuseHost,
-    unprepareLayer: refuseHost,
-    deactivateLayer: refuseHost,
-    nameToGuid: refuseHost,
-  };
 }
