@@ -2,7 +2,15 @@
 import * as path from 'node:path';
 import type { LayerService, UnmountOp } from '../engine/service-api.js';
 import { flag, intOption, stringOption, usageError, type OptionSpec, type Parsed } from './args.js';
-import { formatContainers, formatLog, formatUvm, formatUvmList } from './format.js';
+import { UvmLayersError } from '../engine/errors.js';
+import {
+  formatContainers,
+  formatFiles,
+  formatLog,
+  formatUvm,
+  formatUvmList,
+  formatVerify,
+} from './format.js';
 
 export interface Output {
   /** What `--json` prints (undefined: nothing). */
@@ -138,8 +146,29 @@ export const COMMANDS: readonly Command[] = [
     options: {},
     async run(args, ctx) {
       const [id = ''] = positionals(args, 1, 'uvm show ID');
-      const view = await (await ctx.service()).showUvm(id);
-      return { json: view, human: formatUvm(view) };
+      const service = await ctx.service();
+      const view = await service.showUvm(id);
+      // Where the backend can read its VM back (qemu), the human view says what differs.
+      const report = service.backend === 'qemu' ? await service.verifyUvm(id) : null;
+      return { json: view, human: formatUvm(view) + (report ? `\n\n${formatVerify(report)}` : '') };
+    },
+  },
+  {
+    path: ['uvm', 'verify'],
+    usage: 'uvm verify ID',
+    summary: '(qemu) read the VM back (QMP, guest mounts) and report what differs from the ledger',
+    options: {},
+    async run(args, ctx) {
+      const [id = ''] = positionals(args, 1, 'uvm verify ID');
+      const service = await ctx.service();
+      const report = await service.verifyUvm(id);
+      if (!report) {
+        throw new UvmLayersError(
+          'NOT_SUPPORTED',
+          `the ${service.backend} backend cannot read a VM's devices back (sim: its model is the ledger; hcs: HCS lists no devices); use --backend qemu`,
+        );
+      }
+      return { json: report, human: formatVerify(report) };
     },
   },
   {
@@ -226,6 +255,24 @@ export const COMMANDS: readonly Command[] = [
         ...(tail === undefined ? {} : { tail }),
       });
       return { jsonLines: entries, human: formatLog(entries) };
+    },
+  },
+  {
+    path: ['files'],
+    usage: 'files --uvm ID --guest-root PATH [SUBPATH]',
+    summary: "(qemu) a mounted container's files, each with the layer it comes from",
+    options: { uvm: 'string', 'guest-root': 'string' },
+    async run(args, ctx) {
+      const usage = 'files --uvm ID --guest-root PATH [SUBPATH]';
+      const uvm = stringOption(args, 'uvm');
+      if (uvm === undefined) throw usageError(`--uvm is required: ${usage}`);
+      const guestRoot = requireGuestRoot(args, usage);
+      if (args.positionals.length > 1) throw usageError(`at most one SUBPATH: ${usage}`);
+      const sub = args.positionals[0];
+      const entries = await (
+        await ctx.service()
+      ).files({ uvm, guestRoot, ...(sub === undefined ? {} : { path: sub }) });
+      return { json: entries, human: formatFiles(entries) };
     },
   },
   {

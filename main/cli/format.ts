@@ -1,5 +1,12 @@
 /** Human output: aligned plain-text tables and the `uvm show` report. */
-import type { ContainerView, LogEntry, UvmSummary, UvmView } from '../engine/views.js';
+import type {
+  ContainerView,
+  FileEntryView,
+  LogEntry,
+  UvmSummary,
+  UvmView,
+  VerifyReport,
+} from '../engine/views.js';
 
 export function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -190,4 +197,29 @@ export function formatLog(entries: readonly LogEntry[]): string {
       summarize(e.request),
     ]),
   );
+}
+
+export function formatFiles(entries: readonly FileEntryView[]): string {
+  if (entries.length === 0) return '(empty)';
+  return table(
+    ['NAME', 'TYPE', 'SIZE', 'FROM'],
+    entries.map((e) => [
+      e.whiteout ? `${e.name} (deleted)` : e.name,
+      e.whiteout ? 'whiteout' : e.type,
+      e.type === 'dir' || e.whiteout ? '' : String(e.size),
+      e.origin,
+    ]),
+  );
+}
+
+export function formatVerify(report: VerifyReport): string {
+  const lines = [`read back from the VM (${report.state}):`];
+  if (report.mismatches.length === 0) lines.push('  devices and guest mounts match the ledger');
+  for (const m of report.mismatches) lines.push(`  MISMATCH ${m.kind} ${m.subject}: ${m.message}`);
+  for (const p of report.parkedVpmem) {
+    lines.push(
+      `  parked vPMEM ${p.device ?? '?'} (${p.hostPath ?? 'unknown file'}): unmounted, but QEMU cannot unplug virtio-pmem`,
+    );
+  }
+  return lines.join('\n');
 }

@@ -25,11 +25,11 @@ export async function openBackend(
       // WCOW UVMs' own scratch disks live with the rest of the state.
       return loadHcsBackend({ scratchDir: path.join(store.dir, 'uvm-scratch') });
     }
-    case 'qemu':
-      throw new UvmLayersError(
-        'BACKEND_UNAVAILABLE',
-        'the qemu backend is not part of this build yet; use --backend sim',
-      );
+    case 'qemu': {
+      const { createQemuBackend } = await import('../hcs/qemu/index.js');
+      // The utility VM image lives in this same state folder (`uvm-layers image build`).
+      return createQemuBackend({ stateDir: store.dir });
+    }
   }
 }
 

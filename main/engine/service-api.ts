@@ -5,7 +5,14 @@
  */
 import type { BackendName, UvmOs } from '../hcs/backend.js';
 import type { ErrorJson } from './errors.js';
-import type { ContainerView, LogEntry, UvmSummary, UvmView } from './views.js';
+import type {
+  ContainerView,
+  FileEntryView,
+  LogEntry,
+  UvmSummary,
+  UvmView,
+  VerifyReport,
+} from './views.js';
 
 export interface CreateUvmRequest {
   id: string;
@@ -61,6 +68,13 @@ export type StateChange =
   | { kind: 'host'; revision: number | null }
   | { kind: 'log'; seq: number };
 
+/** A mounted container's files at `path` (relative to its rootfs; default the root). */
+export interface FilesRequest {
+  uvm: string;
+  guestRoot: string;
+  path?: string;
+}
+
 export interface LogFilter {
   uvm?: string;
   tail?: number;
@@ -77,6 +91,12 @@ export interface LayerService {
   unmount(request: UnmountRequest, progress?: ProgressListener): Promise<void>;
   containers(uvm?: string): Promise<ContainerView[]>;
   log(filter?: LogFilter): Promise<LogEntry[]>;
+  /** Lists a mounted container's merged root through the guest (backends with a real guest). */
+  files(request: FilesRequest): Promise<FileEntryView[]>;
+  /** Reads back what the backend really holds and reports what differs from the ledger; null
+   * for backends that cannot read their devices back (sim: it is the ledger's own model; hcs:
+   * HCS has no device listing). */
+  verifyUvm(id: string): Promise<VerifyReport | null>;
   subscribe(listener: (change: StateChange) => void): () => void;
   close(): Promise<void>;
 }

@@ -18,8 +18,10 @@ import {
 } from './layers.js';
 import { OperationJournal, intentName, type OperationKind } from './operation-journal.js';
 import { isSystemGone, recover } from './recovery.js';
+import type { QemuBackend } from '../hcs/qemu/index.js';
 import type {
   CreateUvmRequest,
+  FilesRequest,
   LayerService,
   LogFilter,
   MountRequest,
@@ -43,7 +45,14 @@ import {
   validateUnmountOps,
   validateUvmId,
 } from './validate.js';
-import type { ContainerView, LogEntry, UvmSummary, UvmView } from './views.js';
+import type {
+  ContainerView,
+  FileEntryView,
+  LogEntry,
+  UvmSummary,
+  UvmView,
+  VerifyReport,
+} from './views.js';
 
 export interface LayerServiceOptions {
   stateDir: string;
@@ -86,7 +95,15 @@ class Service implements LayerService {
       const record = await this.readUvm(id);
       if (record) summaries.push(toUvmSummary(record));
     }
+    await this.liveStates(summaries);
     return [...summaries, ...(await this.externalSystems(new Set(ids)))];
+  }
+
+  /** A QEMU utility VM can die under the ledger: show the state its process is really in. */
+  private async liveStates(summaries: UvmSummary[]): Promise<void> {
+    if (this.hcs.name !== 'qemu' || summaries.length === 0) return;
+    const states = new Map((await this.hcs.enumerate()).map((s) => [s.id, s.state]));
+    for (const summary of summaries) summary.state = states.get(summary.id) ?? 'Stopped';
   }
 
   /** Real HCS also knows compute systems other tools made (hcsshim's UVMs, containers). */
@@ -271,6 +288,75 @@ class Service implements LayerService {
       );
     }
     return Promise.resolve(this.store.readLog(filter));
+  }
+
+  async files(request: FilesRequest): Promise<FileEntryView[]> {
+    const id = validateUvmId(request.uvm);
+    const qemu = this.qemu('the files view');
+    const record = await this.requireUvm(id);
+    const container = record.containers.find((c) => c.guestRoot === request.guestRoot);
+    if (!container) {
+      throw new UvmLayersError(
+        'CONTAINER_NOT_FOUND',
+        `no container is mounted at ${request.guestRoot} in utility VM ${id}; see \`uvm-layers containers\``,
+      );
+    }
+    const sub = (request.path ?? '').replace(/^\/+/, '');
+    if (sub.split('/').includes('..')) {
+      throw new UvmLayersError(
+        'INVALID_ARGUMENT',
+        `${request.path ?? ''} leaves the container's root`,
+      );
+    }
+    const { listContainerFiles } = await import('../hcs/qemu/files.js');
+    const live = container.layers.filter((l) => !l.released);
+    const entries = await listContainerFiles(
+      qemu,
+      id,
+      {
+        rootfs: container.rootfs,
+        layers: live.map((l) => ({ folder: l.folder, uvmPath: l.uvmPath })),
+        scratch: { uvmPath: container.scratch.uvmPath },
+      },
+      sub,
+    );
+    return entries.map(({ name, type, size, origin, whiteout }) => ({
+      name,
+      type,
+      size,
+      origin,
+      whiteout,
+    }));
+  }
+
+  async verifyUvm(id: string): Promise<VerifyReport | null> {
+    const view = await this.showUvm(id);
+    if (this.hcs.name !== 'qemu') return null;
+    const qemu = this.hcs as QemuBackend;
+    const readBack = await qemu.readBack(view.id);
+    return {
+      uvm: view.id,
+      state: readBack.state,
+      mismatches: qemu.compare(readBack, view),
+      parkedVpmem: readBack.pmem
+        .filter((p) => p.status === 'parked')
+        .map((p) => ({
+          device: p.device ?? null,
+          hostPath: p.hostPath ?? null,
+          sizeBytes: p.sizeBytes,
+        })),
+    };
+  }
+
+  /** The backend as the qemu one, or a clear refusal naming what needs it. */
+  private qemu(what: string): QemuBackend {
+    if (this.hcs.name !== 'qemu') {
+      throw new UvmLayersError(
+        'NOT_SUPPORTED',
+        `${what} needs a real guest to read files from: use --backend qemu (this is the ${this.hcs.name} backend)`,
+      );
+    }
+    return this.hcs as QemuBackend;
   }
 
   subscribe(listener: (change: StateChange) => void): () => void {

@@ -106,6 +106,33 @@ export interface ContainerView {
   layers: ContainerLayerView[];
 }
 
+/** One entry of a mounted container's merged root, with the layer it comes from (qemu). */
+export interface FileEntryView {
+  name: string;
+  type: 'file' | 'dir' | 'symlink' | 'char' | 'block' | 'fifo' | 'socket';
+  size: number;
+  /** The layer folder that provides the entry, or `scratch` for the container's own writes. */
+  origin: string;
+  /** A whiteout: the entry is deleted from the layers below `origin`. */
+  whiteout: boolean;
+}
+
+/** What a backend that can read back its VM (qemu) really holds, against the ledger. */
+export interface VerifyReport {
+  uvm: string;
+  /** Running, Stopped (its VM is gone), Created. */
+  state: string;
+  mismatches: {
+    kind: string;
+    subject: string;
+    expected?: string;
+    actual?: string;
+    message: string;
+  }[];
+  /** vPMEM devices removed from the guest but still plugged: QEMU cannot unplug virtio-pmem. */
+  parkedVpmem: { device: number | null; hostPath: string | null; sizeBytes: number }[];
+}
+
 export interface LogEntry {
   seq: number;
   time: string;

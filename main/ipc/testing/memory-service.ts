@@ -7,6 +7,7 @@
 import { UvmLayersError } from '../../engine/errors.js';
 import type {
   CreateUvmRequest,
+  FilesRequest,
   LayerService,
   LogFilter,
   MountRequest,
@@ -16,7 +17,14 @@ import type {
   StateChange,
   UnmountRequest,
 } from '../../engine/service-api.js';
-import type { ContainerView, LogEntry, UvmSummary, UvmView } from '../../engine/views.js';
+import type {
+  ContainerView,
+  FileEntryView,
+  LogEntry,
+  UvmSummary,
+  UvmView,
+  VerifyReport,
+} from '../../engine/views.js';
 
 export interface MemoryServiceOptions {
   stateDir?: string;
@@ -271,6 +279,18 @@ export class MemoryLayerService implements LayerService {
   log(filter: LogFilter = {}): Promise<LogEntry[]> {
     const list = this.entries.filter((e) => filter.uvm === undefined || e.uvm === filter.uvm);
     return Promise.resolve(clone(filter.tail === undefined ? list : list.slice(-filter.tail)));
+  }
+
+  /** Like the sim: no guest to read files from. */
+  files(_request: FilesRequest): Promise<FileEntryView[]> {
+    return Promise.reject(
+      new UvmLayersError('NOT_SUPPORTED', 'the files view needs a real guest to read files from: use --backend qemu'),
+    );
+  }
+
+  /** Like the sim: the model is the ledger itself, nothing to read back. */
+  verifyUvm(_id: string): Promise<VerifyReport | null> {
+    return Promise.resolve(null);
   }
 
   subscribe(listener: (change: StateChange) => void): () => void {
