@@ -90,20 +90,27 @@ class Service implements LayerService {
 
   async listUvms(): Promise<UvmSummary[]> {
     const ids = this.store.list('uvm/').map((k) => k.slice(4));
-    const summaries: UvmSummary[] = [];
+    const records: UvmRecord[] = [];
     for (const id of ids) {
       const record = await this.readUvm(id);
-      if (record) summaries.push(toUvmSummary(record));
+      if (record) records.push(record);
     }
-    await this.liveStates(summaries);
+    const live = await this.liveStates(records);
+    const summaries = records.map((r) => ({
+      ...toUvmSummary(r),
+      state: live.get(r.id) ?? r.state,
+    }));
     return [...summaries, ...(await this.externalSystems(new Set(ids)))];
   }
 
-  /** A QEMU utility VM can die under the ledger: show the state its process is really in. */
-  private async liveStates(summaries: UvmSummary[]): Promise<void> {
-    if (this.hcs.name !== 'qemu' || summaries.length === 0) return;
+  /** A QEMU utility VM can die under the ledger: the state its process is really in. */
+  private async liveStates(records: UvmRecord[]): Promise<Map<string, string>> {
+    const live = new Map<string, string>();
+    if (this.hcs.name !== 'qemu' || !records.some((r) => r.backend === 'qemu')) return live;
     const states = new Map((await this.hcs.enumerate()).map((s) => [s.id, s.state]));
-    for (const summary of summaries) summary.state = states.get(summary.id) ?? 'Stopped';
+    for (const r of records)
+      if (r.backend === 'qemu') live.set(r.id, states.get(r.id) ?? 'Stopped');
+    return live;
   }
 
   /** Real HCS also knows compute systems other tools made (hcsshim's UVMs, containers). */
@@ -166,13 +173,18 @@ class Service implements LayerService {
           if (journal.hasIntent) this.store.clearIntent(intentName(uvmKey(uvm)));
           throw failure;
         }
-        const record = newUvmRecord(uvm, config.os, {
-          vpmemCount: config.vpmemCount,
-          vpmemMaxSizeBytes: config.vpmemMaxSizeBytes,
-          scsiControllers: config.scsiControllers,
-          physicallyBacked: config.physicallyBacked,
-          vpmemMultiMapping: config.vpmemMultiMapping,
-        });
+        const record = newUvmRecord(
+          uvm,
+          config.os,
+          {
+            vpmemCount: config.vpmemCount,
+            vpmemMaxSizeBytes: config.vpmemMaxSizeBytes,
+            scsiControllers: config.scsiControllers,
+            physicallyBacked: config.physicallyBacked,
+            vpmemMultiMapping: config.vpmemMultiMapping,
+          },
+          this.hcs.name,
+        );
         this.commit(uvmKey(uvm), record, journal);
         return toUvmView(record);
       },
@@ -443,9 +455,16 @@ class Service implements LayerService {
     if (journal.hasIntent) this.store.clearIntent(intentName(key));
   }
 
+  /** The record of a UVM this backend may change (one made by another backend is refused). */
   private loadUvm(id: string): UvmRecord {
     const record = this.store.read<UvmRecord>(uvmKey(id))?.data;
     if (!record) throw notFound(id);
+    if (record.backend !== this.hcs.name) {
+      throw new UvmLayersError(
+        'INVALID_ARGUMENT',
+        `utility VM ${id} was created with the ${record.backend} backend; use --backend ${record.backend} to change it`,
+      );
+    }
     return record;
   }
 

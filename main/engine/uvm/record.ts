@@ -3,7 +3,7 @@
  * ref count, the combined roots and the container ledger. Plain JSON, so the store can hold it
  * and any process can pick it up.
  */
-import type { UvmOs } from '../../hcs/backend.js';
+import type { BackendName, UvmOs } from '../../hcs/backend.js';
 import type { VirtualSmbShareOptions } from '../../hcs/schema.js';
 import type { LayerDeviceKind, ReservedView, UvmOptions } from '../views.js';
 import type { PoolState } from './memory-pool.js';
@@ -99,6 +99,8 @@ export interface UvmCounters {
 export interface UvmRecord {
   id: string;
   os: UvmOs;
+  /** The backend that created the VM: only it can change it. */
+  backend: BackendName;
   state: string;
   options: UvmOptions;
   counters: UvmCounters;
@@ -113,10 +115,16 @@ export interface UvmRecord {
   lastOp?: string;
 }
 
-export function newUvmRecord(id: string, os: UvmOs, options: UvmOptions): UvmRecord {
+export function newUvmRecord(
+  id: string,
+  os: UvmOs,
+  options: UvmOptions,
+  backend: BackendName = 'sim',
+): UvmRecord {
   return {
     id,
     os,
+    backend,
     state: 'Running',
     options,
     counters: { mount: 0, vsmb: 0 },
