@@ -14,6 +14,7 @@ import type { HcsBackend } from '../main/hcs/backend.js';
 import { createLayerService } from '../main/engine/service.js';
 import { storeSimPersistence } from '../main/engine/sim-persistence.js';
 import { StateStore } from '../main/store/state-store.js';
+import { qemuBench } from './qemu-bench.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 200);
 const CLI_ROUNDS = Number(process.env.BENCH_CLI_ROUNDS ?? 20);
@@ -227,6 +228,8 @@ async function main(): Promise<void> {
   console.log(
     `(c) HCS requests per mount: ${requestsPerMount} for ${newDevices} newly attached devices (4 layers + scratch; the shared base costs none) + 1 combine = ${newDevices + 1} expected`,
   );
+  if (process.env.BENCH_QEMU === '0') console.log('(d) QEMU skipped (BENCH_QEMU=0)');
+  else await qemuBench();
 }
 
 void main();
