@@ -38,6 +38,20 @@ export class AppPage {
     return this.page.getByRole('tab', { name: new RegExp(`^${name} \\(`) });
   }
 
+  /** The Files tab (qemu backend only; it has no count). */
+  get filesTab(): Locator {
+    return this.page.getByRole('tab', { name: 'Files', exact: true });
+  }
+
+  /** The "Read back from the VM" strip (qemu backend only). */
+  get readBack(): Locator {
+    return this.page.getByRole('region', { name: 'Read back from the VM' });
+  }
+
+  files(path: string): Locator {
+    return this.page.getByRole('grid', { name: `Files in ${path}` });
+  }
+
   scsiCell(controller: number, lun: number): Locator {
     return this.page
       .getByRole('grid', { name: `SCSI controller ${controller}` })

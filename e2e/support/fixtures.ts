@@ -34,6 +34,11 @@ export interface AppFixtureOptions {
   uvmHost: UvmHost;
   /** Passed as `--sim-fail-at`: the Nth HCS request of the app's process fails. */
   simFailAt: number | undefined;
+  /**
+   * `engine`: the real layer service (sim backend). `memory-qemu`: `serve` over the in-memory
+   * service emulating the qemu backend (web project only; no VM is booted).
+   */
+  service: 'engine' | 'memory-qemu';
 }
 
 export interface ServeInfo {
@@ -69,6 +74,7 @@ export interface AppFixture {
 async function startServe(
   stateDir: string,
   simFailAt: number | undefined,
+  memoryQemu: boolean,
 ): Promise<{ child: ChildProcess; info: ServeInfo }> {
   if (!existsSync(SERVE_LAUNCHER) || !existsSync(path.join(RENDERER_DIR, 'index.html'))) {
     throw new Error(
@@ -77,6 +83,7 @@ async function startServe(
   }
   const args = [SERVE_LAUNCHER, '--state-dir', stateDir, '--renderer', RENDERER_DIR];
   if (simFailAt !== undefined) args.push('--sim-fail-at', String(simFailAt));
+  if (memoryQemu) args.push('--memory-qemu');
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -103,6 +110,7 @@ export const test = base.extend<
 >({
   uvmHost: ['web', { option: true }],
   simFailAt: [undefined, { option: true }],
+  service: ['engine', { option: true }],
 
   webBrowser: [
     // Playwright reads fixture dependencies from the destructuring pattern; this one has none.
@@ -127,7 +135,11 @@ export const test = base.extend<
     { scope: 'worker' },
   ],
 
-  app: async ({ uvmHost, simFailAt, webBrowser }, use, testInfo) => {
+  app: async ({ uvmHost, simFailAt, service, webBrowser }, use, testInfo) => {
+    testInfo.skip(
+      uvmHost === 'electron' && service !== 'engine',
+      'the in-memory qemu emulation is served by `serve` only; the desktop app always runs the engine',
+    );
     const root = await mkdtemp(path.join(tmpdir(), 'uvm-layers-e2e-'));
     const stateDir = path.join(root, 'state');
     const data = path.join(root, 'data');
@@ -157,7 +169,7 @@ export const test = base.extend<
       page = await electronApp.firstWindow();
     } else {
       if (!webBrowser) throw new Error('no browser for the web project');
-      const started = await startServe(stateDir, simFailAt);
+      const started = await startServe(stateDir, simFailAt, service === 'memory-qemu');
       serve = started.info;
       cleanups.push(() => stopChild(started.child));
       const context = await webBrowser.newContext({

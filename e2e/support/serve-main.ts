@@ -4,9 +4,15 @@
  * stdout when ready; exits cleanly on SIGTERM/SIGINT.
  *
  *   node out/e2e/serve.cjs --state-dir DIR [--renderer DIR] [--sim-fail-at N] [--port N]
+ *                          [--memory-qemu]
+ *
+ * `--memory-qemu` serves the in-memory service emulating the qemu backend (files with their
+ * layers, read-back, parked vPMEM) instead of the engine: the qemu-only UI without booting a VM.
  */
 import path from 'node:path';
+import type { LayerService } from '../../main/engine/service-api.js';
 import { openLayerService } from '../../main/engine/service.js';
+import { MemoryLayerService } from '../../main/ipc/testing/memory-service.js';
 import { startWebServer } from '../../main/web/server.js';
 
 function option(name: string): string | undefined {
@@ -18,11 +24,17 @@ async function main(): Promise<void> {
   const stateDir = option('state-dir');
   if (!stateDir) throw new Error('--state-dir is required');
   const failAt = option('sim-fail-at');
-  const service = await openLayerService({
-    stateDir: path.resolve(stateDir),
-    backend: 'sim',
-    ...(failAt ? { simFailAt: Number(failAt) } : {}),
-  });
+  const service: LayerService = process.argv.includes('--memory-qemu')
+    ? new MemoryLayerService({
+        backend: 'qemu',
+        stateDir: path.resolve(stateDir),
+        ...(failAt ? { failAt: Number(failAt) } : {}),
+      })
+    : await openLayerService({
+        stateDir: path.resolve(stateDir),
+        backend: 'sim',
+        ...(failAt ? { simFailAt: Number(failAt) } : {}),
+      });
   const port = option('port');
   const server = await startWebServer(service, {
     rendererDir: path.resolve(option('renderer') ?? 'out/renderer'),

@@ -6,7 +6,14 @@
  */
 import type { BackendName } from '../hcs/backend.js';
 import type { OperationStep, StateChange } from '../engine/service-api.js';
-import type { ContainerView, LogEntry, UvmSummary, UvmView } from '../engine/views.js';
+import type {
+  ContainerView,
+  FileEntryView,
+  LogEntry,
+  UvmSummary,
+  UvmView,
+  VerifyReport,
+} from '../engine/views.js';
 import type { Result } from './result.js';
 import * as s from './schema.js';
 
@@ -66,6 +73,13 @@ export const unmountArgs = s.object({
   folders: s.optional(s.array(hostPath, { max: 257 })),
 });
 
+/** A mounted container's directory, relative to its rootfs (the engine refuses `..`). */
+export const filesArgs = s.object({
+  uvm: id,
+  guestRoot: guestPath,
+  path: s.optional(s.string({ max: 4096 })),
+});
+
 export const removeUvmArgs = s.object({ id, force: s.optional(s.boolean()) });
 
 export const pickFoldersArgs = s.object({
@@ -108,6 +122,10 @@ export const API = {
     s.object({ uvm: s.optional(id), tail: s.optional(s.int({ min: 1, max: 1_000_000 })) }),
     returns<LogEntry[]>(),
   ),
+  /** (qemu) A mounted container's merged rootfs at `path`, each entry with its origin layer. */
+  files: method('files:list', filesArgs, returns<FileEntryView[]>()),
+  /** (qemu) What QEMU and the guest really hold against the ledger; null on other backends. */
+  verifyUvm: method('uvm:verify', s.object({ id }), returns<VerifyReport | null>()),
   pickFolders: method('dialog:pick-folders', pickFoldersArgs, returns<string[]>()),
 } as const;
 

@@ -126,6 +126,70 @@ describe('API host and client', () => {
     withDialogs.close();
   });
 
+  it('files and read-back: refused and null on a sim-like service', async () => {
+    setup();
+    unwrap(await api.createUvm({ id: 'u1', os: 'linux' }));
+    expect(await api.files({ uvm: 'u1', guestRoot: '/x' })).toMatchObject({
+      ok: false,
+      error: { code: 'NOT_SUPPORTED' },
+    });
+    expect(await api.verifyUvm({ id: 'u1' })).toEqual({ ok: true, value: null });
+  });
+
+  it('files and read-back on a qemu-like service: entries with their layer, parked vPMEM', async () => {
+    service = new MemoryLayerService({ backend: 'qemu' });
+    host = createApiHost(service, { host: 'web', version: '0' });
+    api = createApiClient(pipe(host));
+    expect(unwrap(await api.info()).backend).toBe('qemu');
+    unwrap(await api.createUvm({ id: 'q1', os: 'linux' }));
+    unwrap(
+      await api.mount({
+        uvm: 'q1',
+        guestRoot: '/run/gcs/c/1',
+        layers: ['/l/a', '/l/b'],
+        scratch: '/s',
+      }),
+    );
+    const root = unwrap(await api.files({ uvm: 'q1', guestRoot: '/run/gcs/c/1' }));
+    expect(root.find((e) => e.name === 'bin')).toMatchObject({ type: 'dir', origin: '/l/a' });
+    expect(root.find((e) => e.name === 'opt')).toMatchObject({ whiteout: true, origin: '/l/b' });
+    const etc = unwrap(await api.files({ uvm: 'q1', guestRoot: '/run/gcs/c/1', path: '/etc/' }));
+    expect(etc.find((e) => e.name === 'hostname')?.origin).toBe('scratch');
+    expect(await api.files({ uvm: 'q1', guestRoot: '/run/gcs/c/1', path: '../x' })).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_ARGUMENT' },
+    });
+    expect(await api.files({ uvm: 'q1', guestRoot: '/run/gcs/c/1', path: 'nope' })).toMatchObject({
+      ok: false,
+      error: { code: 'HCS_ERROR', hresult: '0x80070003' },
+    });
+    expect(await api.files({ uvm: 'q1', guestRoot: '/nope' })).toMatchObject({
+      ok: false,
+      error: { code: 'CONTAINER_NOT_FOUND' },
+    });
+    expect(await host.call('files', { args: { uvm: 'q1', guestRoot: '/r', x: 1 } })).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_ARGUMENT' },
+    });
+
+    expect(unwrap(await api.verifyUvm({ id: 'q1' }))).toEqual({
+      uvm: 'q1',
+      state: 'Running',
+      mismatches: [],
+      parkedVpmem: [],
+    });
+    unwrap(await api.unmount({ uvm: 'q1', guestRoot: '/run/gcs/c/1' }));
+    const report = unwrap(await api.verifyUvm({ id: 'q1' }));
+    expect(report?.parkedVpmem).toEqual([
+      { device: 0, hostPath: '/l/a/layer.vhd', sizeBytes: 1024 },
+      { device: 1, hostPath: '/l/b/layer.vhd', sizeBytes: 1024 },
+    ]);
+    expect(await api.verifyUvm({ id: 'gone' })).toMatchObject({
+      ok: false,
+      error: { code: 'UVM_NOT_FOUND' },
+    });
+  });
+
   it('every table method is callable through the client', () => {
     setup();
     for (const name of Object.keys(API))

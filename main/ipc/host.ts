@@ -126,6 +126,8 @@ export function createApiHost(service: LayerService, services: HostServices): Ap
     },
     containers: (args) => service.containers(args.uvm),
     log: (args) => service.log(args),
+    files: (args) => service.files(args),
+    verifyUvm: (args) => service.verifyUvm(args.id),
     pickFolders: (args) => {
       if (!services.pickFolders) {
         return Promise.reject(

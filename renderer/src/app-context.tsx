@@ -6,7 +6,7 @@ import { createContext, useContext, type ReactNode } from 'react';
 import { useStore } from 'zustand';
 import type { UvmLayersApi } from '../../main/ipc/api.js';
 import { createReplicaStore, type ReplicaState, type ReplicaStore } from './state/replica.js';
-import { createSync, type Sync } from './state/sync.js';
+import { createSync, type Sync, type SyncOptions } from './state/sync.js';
 import { createTaskStore, type TaskState, type TaskStore } from './state/tasks.js';
 import { createUiStore, type UiState, type UiStore } from './state/ui.js';
 
@@ -18,12 +18,15 @@ export interface AppServices {
   ui: UiStore;
 }
 
-export function createAppServices(api: UvmLayersApi): AppServices {
+export function createAppServices(
+  api: UvmLayersApi,
+  options: { sync?: SyncOptions } = {},
+): AppServices {
   const replica = createReplicaStore();
   return {
     api,
     replica,
-    sync: createSync(api, replica),
+    sync: createSync(api, replica, options.sync),
     tasks: createTaskStore(),
     ui: createUiStore(),
   };
@@ -58,4 +61,9 @@ export function useTasks<T>(selector: (state: TaskState) => T): T {
 
 export function useUi<T>(selector: (state: UiState) => T): T {
   return useStore(useServices().ui, selector);
+}
+
+/** True when the service runs the qemu backend: a real guest to browse and read back. */
+export function useQemuBackend(): boolean {
+  return useReplica((s) => s.info?.backend === 'qemu');
 }

@@ -3,8 +3,15 @@
  * (device placement, ref counts, progress steps with rollback, an injected fault, a request log,
  * change notifications) to drive the API hosts and the renderer without the real engine.
  * It makes no HCS rules of its own beyond what the UI needs to show.
+ *
+ * With `backend: 'qemu'` it also plays the qemu backend's two read-side extras, without a VM:
+ * `files` lists a per-container file tree (seeded with `seedFiles`, else a small demo tree made
+ * from the container's layers), and `verifyUvm` returns a report whose parked vPMEM devices are
+ * the ones this service removed (QEMU cannot unplug virtio-pmem, so a removed device stays
+ * plugged) plus whatever `seedVerify` added.
  */
 import { UvmLayersError } from '../../engine/errors.js';
+import type { BackendName } from '../../hcs/backend.js';
 import type {
   CreateUvmRequest,
   FilesRequest,
@@ -32,13 +39,33 @@ export interface MemoryServiceOptions {
   failAt?: number;
   /** Delay before each step, so tests can watch progress. */
   stepDelayMs?: number;
+  /** 'qemu': answer `files` and `verifyUvm` like the qemu backend (see the module comment). */
+  backend?: Extract<BackendName, 'sim' | 'qemu'>;
+}
+
+/** One container's merged rootfs: the listing of each directory, by its path relative to the
+ * rootfs without leading or trailing slashes (`''` is the root, `etc`, `usr/bin`). */
+export type MemoryFileTree = Record<string, FileEntryView[]>;
+
+export type MemoryMismatch = VerifyReport['mismatches'][number];
+export type MemoryParkedVpmem = VerifyReport['parkedVpmem'][number];
+
+/** What `seedVerify` adds to a UVM's read-back. */
+export interface MemoryVerifySeed {
+  mismatches?: MemoryMismatch[];
+  parkedVpmem?: MemoryParkedVpmem[];
 }
 
 const clone = <T>(value: T): T => structuredClone(value);
 
 export class MemoryLayerService implements LayerService {
-  readonly backend = 'sim' as const;
+  readonly backend: BackendName;
   readonly stateDir: string;
+  /** How many read-backs were asked for (tests check the UI does not poll). */
+  verifyCalls = 0;
+  private readonly trees = new Map<string, MemoryFileTree>();
+  private readonly parked = new Map<string, MemoryParkedVpmem[]>();
+  private readonly verifySeeds = new Map<string, MemoryVerifySeed>();
   private readonly uvms = new Map<string, UvmView>();
   private containerList: ContainerView[] = [];
   private readonly entries: LogEntry[] = [];
@@ -49,6 +76,18 @@ export class MemoryLayerService implements LayerService {
 
   constructor(private readonly options: MemoryServiceOptions = {}) {
     this.stateDir = options.stateDir ?? '/memory';
+    this.backend = options.backend ?? 'sim';
+  }
+
+  /** (qemu) Sets the files of the container at `guestRoot` in `uvm`, mounted now or later. */
+  seedFiles(uvm: string, guestRoot: string, tree: MemoryFileTree): void {
+    this.trees.set(treeKey(uvm, guestRoot), clone(tree));
+  }
+
+  /** (qemu) Adds mismatches and parked devices to a UVM's read-back; replaces the previous seed.
+   * Silent, like a VM that changed under the ledger: the next read-back shows it. */
+  seedVerify(uvm: string, seed: MemoryVerifySeed): void {
+    this.verifySeeds.set(uvm, clone(seed));
   }
 
   /** Replaces the whole state at once (the benchmark's large fixture). */
@@ -112,6 +151,10 @@ export class MemoryLayerService implements LayerService {
     await steps.run(`terminate ${request.id}`, () => undefined);
     this.uvms.delete(request.id);
     this.containerList = this.containerList.filter((c) => c.uvm !== request.id);
+    this.parked.delete(request.id);
+    this.verifySeeds.delete(request.id);
+    for (const key of [...this.trees.keys()])
+      if (key.startsWith(treeKey(request.id, ''))) this.trees.delete(key);
     this.changed(request.id);
   }
 
@@ -154,7 +197,10 @@ export class MemoryLayerService implements LayerService {
           uvm.vpmem.sort((a, b) => a.device - b.device);
           undo.push({
             label: `remove vPMEM device ${device}`,
-            action: () => this.modify(uvm.id, vpmemRequest(device, 'Remove')),
+            action: () => {
+              this.modify(uvm.id, vpmemRequest(device, 'Remove'));
+              this.park(uvm, device);
+            },
           });
           container.layers.push({
             folder,
@@ -257,8 +303,10 @@ export class MemoryLayerService implements LayerService {
               : vpmemRequest(Number(layer.device), 'Remove'),
         ),
       );
-      if (layer.kind === 'vpmem')
+      if (layer.kind === 'vpmem') {
+        this.park(uvm, Number(layer.device));
         uvm.vpmem = uvm.vpmem.filter((d) => String(d.device) !== layer.device);
+      }
       if (layer.kind === 'vsmb') uvm.vsmb = uvm.vsmb.filter((d) => d.name !== layer.device);
       if (layer.kind === 'scsi')
         uvm.scsi = uvm.scsi.filter((d) => `${d.controller}:${d.lun}` !== layer.device);
@@ -281,16 +329,65 @@ export class MemoryLayerService implements LayerService {
     return Promise.resolve(clone(filter.tail === undefined ? list : list.slice(-filter.tail)));
   }
 
-  /** Like the sim: no guest to read files from. */
-  files(_request: FilesRequest): Promise<FileEntryView[]> {
-    return Promise.reject(
-      new UvmLayersError('NOT_SUPPORTED', 'the files view needs a real guest to read files from: use --backend qemu'),
-    );
+  /** sim: no guest to read files from. qemu: the seeded (or demo) tree of the container. */
+  files(request: FilesRequest): Promise<FileEntryView[]> {
+    if (this.backend !== 'qemu') {
+      return Promise.reject(
+        new UvmLayersError(
+          'NOT_SUPPORTED',
+          'the files view needs a real guest to read files from: use --backend qemu',
+        ),
+      );
+    }
+    try {
+      this.get(request.uvm);
+      const container = this.containerList.find(
+        (c) => c.uvm === request.uvm && c.guestRoot === request.guestRoot,
+      );
+      if (!container) {
+        throw new UvmLayersError(
+          'CONTAINER_NOT_FOUND',
+          `no container is mounted at ${request.guestRoot} in utility VM ${request.uvm}`,
+        );
+      }
+      const parts = (request.path ?? '').split('/').filter((p) => p !== '' && p !== '.');
+      if (parts.includes('..')) {
+        throw new UvmLayersError(
+          'INVALID_ARGUMENT',
+          `the subpath must stay inside the rootfs, got "${request.path ?? ''}"`,
+        );
+      }
+      const tree = this.trees.get(treeKey(request.uvm, request.guestRoot)) ?? demoTree(container);
+      const listing = tree[parts.join('/')];
+      if (!listing) {
+        throw new UvmLayersError(
+          'HCS_ERROR',
+          `the guest agent failed list: ${[container.rootfs, ...parts].join('/')}: No such file or directory [ENOENT]`,
+          { hresult: 0x80070003 },
+        );
+      }
+      return Promise.resolve(clone(listing));
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
   }
 
-  /** Like the sim: the model is the ledger itself, nothing to read back. */
-  verifyUvm(_id: string): Promise<VerifyReport | null> {
-    return Promise.resolve(null);
+  /** sim: the model is the ledger itself, nothing to read back (null). qemu: a report with
+   * the parked devices and the seeded mismatches. */
+  verifyUvm(id: string): Promise<VerifyReport | null> {
+    this.verifyCalls += 1;
+    if (this.backend !== 'qemu') return Promise.resolve(null);
+    const view = this.uvms.get(id);
+    if (!view) return Promise.reject(new UvmLayersError('UVM_NOT_FOUND', `uvm ${id} not found`));
+    const seed = this.verifySeeds.get(id) ?? {};
+    return Promise.resolve(
+      clone({
+        uvm: id,
+        state: view.state,
+        mismatches: seed.mismatches ?? [],
+        parkedVpmem: [...(this.parked.get(id) ?? []), ...(seed.parkedVpmem ?? [])],
+      }),
+    );
   }
 
   subscribe(listener: (change: StateChange) => void): () => void {
@@ -333,6 +430,15 @@ export class MemoryLayerService implements LayerService {
         });
       });
     return { device, uvmPath, done };
+  }
+
+  /** qemu: a removed vPMEM device stays plugged (virtio-pmem cannot be unplugged). */
+  private park(uvm: UvmView, device: number): void {
+    if (this.backend !== 'qemu') return;
+    const d = uvm.vpmem.find((x) => x.device === device);
+    const list = this.parked.get(uvm.id) ?? [];
+    list.push({ device, hostPath: d?.hostPath ?? null, sizeBytes: d?.sizeBytes ?? 0 });
+    this.parked.set(uvm.id, list);
   }
 
   private modify(uvm: string, request: Record<string, unknown>): void {
@@ -434,6 +540,43 @@ function combineRequest(type: 'Add' | 'Remove', rootfs: string): Record<string, 
       RequestType: type,
       Settings: { ContainerRootPath: rootfs },
     },
+  };
+}
+
+const treeKey = (uvm: string, guestRoot: string): string => `${uvm}\0${guestRoot}`;
+
+/**
+ * The tree a container shows when none was seeded: something from every layer, an entry the top
+ * layer overrides, a whiteout (with two layers or more) and the container's own writes.
+ */
+export function demoTree(container: Pick<ContainerView, 'layers'>): MemoryFileTree {
+  const folders = container.layers.map((l) => l.folder);
+  const base = folders[0] ?? 'scratch';
+  const top = folders.at(-1) ?? 'scratch';
+  const entry = (
+    name: string,
+    type: FileEntryView['type'],
+    origin: string,
+    size = type === 'dir' ? 4096 : 0,
+    whiteout = false,
+  ): FileEntryView => ({ name, type, size, origin, whiteout });
+  const root = [
+    entry('bin', 'dir', base),
+    entry('etc', 'dir', top),
+    entry('README', 'file', top, 42),
+    entry('tmp', 'dir', 'scratch'),
+    ...folders.map((f, i) => entry(`layer-${i + 1}.txt`, 'file', f, 100 + i)),
+  ];
+  if (folders.length >= 2) root.push(entry('opt', 'char', top, 0, true));
+  return {
+    '': root.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+    bin: [entry('busybox', 'file', base, 1_048_576), entry('sh', 'symlink', base, 7)],
+    etc: [
+      entry('app.conf', 'file', top, 12),
+      entry('hostname', 'file', 'scratch', 8),
+      entry('os-release', 'file', base, 256),
+    ],
+    tmp: [entry('scratch-note', 'file', 'scratch', 5)],
   };
 }
 

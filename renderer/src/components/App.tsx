@@ -126,7 +126,7 @@ export function App() {
         <span className="spacer" />
         <button
           type="button"
-          aria-label={`Theme: ${theme === 'system' ? `system (${applied})` : theme}. Switch to ${NEXT_THEME[theme]}`}
+          aria-label={`Theme: ${theme === 'system' ? `system, Auto (${applied})` : theme}. Switch to ${NEXT_THEME[theme]}`}
           onClick={() => setTheme(ui, NEXT_THEME[theme])}
         >
           {applied === 'dark' ? '☾' : '☀'}{' '}

@@ -1,6 +1,8 @@
 /**
  * The vPMEM devices (with their mappings in multi-mapping mode) and VSMB shares of a UVM, as
- * virtualised tables whose rows each select one device.
+ * virtualised tables whose rows each select one device. On the qemu backend the vPMEM table
+ * ends with the parked devices the last read-back found: removed from the guest and the
+ * ledger, still plugged because QEMU cannot unplug virtio-pmem.
  */
 import { memo, useMemo } from 'react';
 import { useServices, useReplica, useUi } from '../app-context.js';
@@ -103,6 +105,32 @@ const VpmemMappingRow = memo(function VpmemMappingRow({
   );
 });
 
+export const PARKED_NOTE = 'parked (QEMU cannot unplug virtio-pmem)';
+
+const ParkedRow = memo(function ParkedRow({ uvm, index }: { uvm: string; index: number }) {
+  const p = useReplica((s) => s.verify[uvm]?.report?.parkedVpmem[index]);
+  if (!p) return null;
+  return (
+    <div className="trow parked" role="row">
+      <span role="cell" className="c-num">
+        {p.device ?? '?'}
+      </span>
+      <span role="cell" className="c-path" title={p.hostPath ?? ''}>
+        {p.hostPath ?? 'unknown file'}
+      </span>
+      <span role="cell" className="c-path">
+        <span className="badge warn">{PARKED_NOTE}</span>
+      </span>
+      <span role="cell" className="c-size">
+        {formatBytes(p.sizeBytes)}
+      </span>
+      <span role="cell" className="c-num">
+        —
+      </span>
+    </div>
+  );
+});
+
 function Header({ cells }: { cells: Array<[string, string]> }) {
   return (
     <div role="rowgroup" className="thead">
@@ -120,6 +148,7 @@ function Header({ cells }: { cells: Array<[string, string]> }) {
 export function VpmemTable({ uvm }: { uvm: string }) {
   const vpmem = useReplica((s) => s.views[uvm]?.vpmem);
   const count = useReplica((s) => s.views[uvm]?.view.options.vpmemCount ?? 0);
+  const parked = useReplica((s) => s.verify[uvm]?.report?.parkedVpmem.length ?? 0);
   const rows = useMemo(() => {
     if (!vpmem) return [];
     const keys: string[] = [];
@@ -127,8 +156,10 @@ export function VpmemTable({ uvm }: { uvm: string }) {
       keys.push(`d:${k}`);
       for (const m of vpmem.byKey[k]?.mappings ?? []) keys.push(`m:${k}@${m.offset}`);
     }
+    // By position: a device number may be given again once its first device was parked.
+    for (let i = 0; i < parked; i += 1) keys.push(`p:${i}`);
     return keys;
-  }, [vpmem]);
+  }, [vpmem, parked]);
   return (
     <div className="table vpmem" role="table" aria-label="vPMEM devices">
       <Header
@@ -154,6 +185,7 @@ export function VpmemTable({ uvm }: { uvm: string }) {
         }
         renderRow={(key) => {
           if (key.startsWith('d:')) return <VpmemDeviceRow uvm={uvm} device={key.slice(2)} />;
+          if (key.startsWith('p:')) return <ParkedRow uvm={uvm} index={Number(key.slice(2))} />;
           const [device = '', offset = '0'] = key.slice(2).split('@');
           return <VpmemMappingRow uvm={uvm} device={device} offset={Number(offset)} />;
         }}

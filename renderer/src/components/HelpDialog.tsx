@@ -6,6 +6,8 @@ const KEYS: Array<[string, string]> = [
   ['↑ ↓ Home End', 'Move through the UVM list (when it has focus)'],
   ['← → ↑ ↓', 'Move between SCSI cells and between device tabs'],
   ['Enter', 'Open the focused device in the detail pane'],
+  ['↑ ↓ Home End PgUp PgDn', 'Files tab (qemu): move through the directory'],
+  ['Enter or →  /  Backspace or ←', 'Files tab (qemu): open the directory / go up'],
   ['Esc', 'Close a dialog or the detail pane'],
   ['g then l / g then u', 'Go to the request log / the UVMs'],
   ['?', 'This help'],

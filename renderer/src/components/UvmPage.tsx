@@ -1,29 +1,46 @@
-/** One UVM: its options, actions, and tabs for the SCSI grid, vPMEM, VSMB and containers. */
+/**
+ * One UVM: its options, actions, and tabs for the SCSI grid, vPMEM, VSMB and containers; on the
+ * qemu backend also the read-back strip and a Files tab.
+ */
 import { useEffect, useRef, type KeyboardEvent } from 'react';
-import { useServices, useReplica, useUi } from '../app-context.js';
+import { useQemuBackend, useServices, useReplica, useUi } from '../app-context.js';
 import { formatBytes } from '../state/devices.js';
 import type { UvmTab } from '../state/ui.js';
 import { ContainerList } from './ContainerList.js';
 import { VpmemTable, VsmbTable } from './DeviceTables.js';
 import { ErrorText } from './ErrorText.js';
+import { FilesTab } from './FilesTab.js';
+import { ReadBackStrip } from './ReadBackStrip.js';
 import { ScsiGrid } from './ScsiGrid.js';
 
-const TABS: UvmTab[] = ['scsi', 'vpmem', 'vsmb', 'containers'];
+const DEVICE_TABS: UvmTab[] = ['scsi', 'vpmem', 'vsmb', 'containers'];
+/** The qemu backend adds Files: a real guest to read each container's rootfs from. */
+const QEMU_TABS: UvmTab[] = [...DEVICE_TABS, 'files'];
+
+const TAB_NAME: Record<UvmTab, string> = {
+  scsi: 'SCSI',
+  vpmem: 'vPMEM',
+  vsmb: 'VSMB',
+  containers: 'Containers',
+  files: 'Files',
+};
 
 function TabLabel({ uvm, tab }: { uvm: string; tab: UvmTab }) {
   const count = useReplica((s) => {
     const v = s.views[uvm];
-    if (!v) return null;
+    if (!v || tab === 'files') return null;
     if (tab === 'scsi') return v.scsi.keys.length;
     if (tab === 'vpmem') return v.vpmem.keys.length;
     if (tab === 'vsmb') return v.vsmb.keys.length;
     return s.containers[uvm]?.keys.length ?? 0;
   });
-  const name = { scsi: 'SCSI', vpmem: 'vPMEM', vsmb: 'VSMB', containers: 'Containers' }[tab];
+  const parked = useReplica((s) =>
+    tab === 'vpmem' ? (s.verify[uvm]?.report?.parkedVpmem.length ?? 0) : 0,
+  );
   return (
     <>
-      {name}
-      {count === null ? '' : ` (${count})`}
+      {TAB_NAME[tab]}
+      {count === null ? '' : ` (${count}${parked > 0 ? ` + ${parked} parked` : ''})`}
     </>
   );
 }
@@ -59,7 +76,11 @@ function Options({ uvm }: { uvm: string }) {
 export function UvmPage() {
   const { ui, sync } = useServices();
   const uvm = useUi((s) => s.selectedUvm);
-  const tab = useUi((s) => s.tab);
+  const qemu = useQemuBackend();
+  const tabs = qemu ? QEMU_TABS : DEVICE_TABS;
+  const chosen = useUi((s) => s.tab);
+  // A tab this backend does not have is never shown (not even disabled).
+  const tab = tabs.includes(chosen) ? chosen : 'scsi';
   const loaded = useReplica((s) => (uvm ? s.views[uvm] !== undefined : false));
   const error = useReplica((s) => (uvm ? s.viewErrors[uvm] : undefined));
   const tabRefs = useRef<Record<string, HTMLButtonElement | null>>({});
@@ -83,11 +104,11 @@ export function UvmPage() {
   }
 
   const onTabKey = (event: KeyboardEvent) => {
-    const at = TABS.indexOf(tab);
+    const at = tabs.indexOf(tab);
     const delta = event.key === 'ArrowRight' ? 1 : event.key === 'ArrowLeft' ? -1 : 0;
     if (delta === 0) return;
     event.preventDefault();
-    const next = TABS[(at + delta + TABS.length) % TABS.length] ?? 'scsi';
+    const next = tabs[(at + delta + tabs.length) % tabs.length] ?? 'scsi';
     ui.setState({ tab: next });
     tabRefs.current[next]?.focus();
   };
@@ -119,8 +140,9 @@ export function UvmPage() {
       {loaded ? (
         <>
           <Options uvm={uvm} />
+          {qemu ? <ReadBackStrip uvm={uvm} /> : null}
           <div role="tablist" aria-label="Devices" className="tabs" onKeyDown={onTabKey}>
-            {TABS.map((t) => (
+            {tabs.map((t) => (
               <button
                 key={t}
                 ref={(el) => {
@@ -148,6 +170,7 @@ export function UvmPage() {
             {tab === 'vpmem' ? <VpmemTable uvm={uvm} /> : null}
             {tab === 'vsmb' ? <VsmbTable uvm={uvm} /> : null}
             {tab === 'containers' ? <ContainerList uvm={uvm} /> : null}
+            {tab === 'files' ? <FilesTab key={uvm} uvm={uvm} /> : null}
           </section>
         </>
       ) : null}

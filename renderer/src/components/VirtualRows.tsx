@@ -4,7 +4,7 @@
  * Rows are rendered by key so each row component can select its own data narrowly.
  */
 import { useVirtualizer, observeElementRect, type Virtualizer } from '@tanstack/react-virtual';
-import { useRef, type CSSProperties, type ReactNode, type KeyboardEvent } from 'react';
+import { useEffect, useRef, type CSSProperties, type ReactNode, type KeyboardEvent } from 'react';
 
 export interface VirtualRowsProps {
   id?: string;
@@ -23,6 +23,9 @@ export interface VirtualRowsProps {
     virtualizer: Virtualizer<HTMLDivElement, Element>,
   ) => void;
   empty?: ReactNode;
+  /** Keeps this row in view (and so in the DOM) whenever it changes: an active descendant
+   * that a parent moves with the keyboard. */
+  scrollToIndex?: number | undefined;
 }
 
 /** Before layout (and in jsdom) the scroll box has no height: assume a screenful. */
@@ -41,6 +44,10 @@ export function VirtualRows(props: VirtualRowsProps) {
     overscan: 8,
     observeElementRect: observeRect,
   });
+  const { scrollToIndex } = props;
+  useEffect(() => {
+    if (scrollToIndex !== undefined && scrollToIndex >= 0) virtualizer.scrollToIndex(scrollToIndex);
+  }, [scrollToIndex, virtualizer]);
   const items = virtualizer.getVirtualItems();
   if (props.keys.length === 0 && props.empty !== undefined) {
     // A list role with no rows is an accessibility error: show the message in its place.

@@ -13,6 +13,7 @@ import type {
   ScsiView,
   UvmSummary,
   UvmView,
+  VerifyReport,
   VpmemView,
   VsmbView,
 } from '../../../main/engine/views.js';
@@ -35,6 +36,17 @@ export interface IndexedView {
   vsmb: Keyed<VsmbView>;
 }
 
+/** The last read-back of a UVM (qemu backend): what QEMU and the guest really hold. */
+export interface VerifyState {
+  /** null: the backend cannot read its VM back. */
+  report: VerifyReport | null;
+  /** Why the last read-back failed; the previous report stays. */
+  error: ErrorJson | null;
+  checking: boolean;
+  /** When the last read-back answered (ISO time). */
+  checkedAt: string | null;
+}
+
 export interface ReplicaState {
   phase: 'loading' | 'ready' | 'failed';
   loadError: ErrorJson | null;
@@ -47,6 +59,8 @@ export interface ReplicaState {
   viewErrors: Record<string, ErrorJson>;
   /** Containers by UVM id. */
   containers: Record<string, Keyed<ContainerView>>;
+  /** Read-backs by UVM id (qemu backend, watched UVMs only). */
+  verify: Record<string, VerifyState>;
   /** Ascending by seq, at most LOG_LIMIT entries. */
   log: LogEntry[];
   /** When the last change event arrived (performance.now()); shown in the status bar. */
@@ -68,6 +82,7 @@ export function createReplicaStore(): ReplicaStore {
     views: {},
     viewErrors: {},
     containers: {},
+    verify: {},
     log: [],
     lastChangeAt: null,
   }));

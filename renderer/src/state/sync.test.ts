@@ -42,13 +42,19 @@ describe('replica sync', () => {
   let sync: Sync | undefined;
   afterEach(() => sync?.stop());
 
-  async function setup() {
-    const service = new MemoryLayerService();
+  async function setup(options: { backend?: 'sim' | 'qemu'; verifyDelayMs?: number } = {}) {
+    const service = new MemoryLayerService(
+      options.backend === undefined ? {} : { backend: options.backend },
+    );
     const host = createApiHost(service, { host: 'web', version: 't' });
     const t = tap(pipeTransport(host));
     const api: UvmLayersApi = createApiClient(t.transport);
     const store = createReplicaStore();
-    sync = createSync(api, store);
+    sync = createSync(
+      api,
+      store,
+      options.verifyDelayMs === undefined ? {} : { verifyDelayMs: options.verifyDelayMs },
+    );
     await sync.start();
     return { service, host, api, store, sync, ...t };
   }
@@ -139,5 +145,50 @@ describe('replica sync', () => {
     await service.createUvm({ id: 'u1', os: 'linux' });
     await sync?.idle();
     expect(store.getState().log.length).toBeGreaterThan(0);
+  });
+
+  it('never reads a VM back on a backend that cannot (sim)', async () => {
+    const { service, calls } = await setup();
+    await service.createUvm({ id: 'u1', os: 'linux' });
+    sync?.watchUvm('u1');
+    service.mutate('u1', (v) => (v.state = 'Paused'));
+    sync?.checkUvm('u1');
+    await sync?.idle();
+    expect(calls).not.toContain('uvm:verify');
+  });
+
+  it('qemu: reads a watched UVM back when watched, once after a burst of changes settles, and on request', async () => {
+    const { service, calls, store } = await setup({ backend: 'qemu', verifyDelayMs: 40 });
+    await service.createUvm({ id: 'u1', os: 'linux' });
+    await service.createUvm({ id: 'u2', os: 'linux' });
+    sync?.watchUvm('u1');
+    await sync?.idle();
+    const verifies = () => calls.filter((c) => c === 'uvm:verify').length;
+    expect(verifies()).toBe(1);
+    expect(store.getState().verify.u1).toMatchObject({
+      checking: false,
+      error: null,
+      report: { uvm: 'u1', mismatches: [], parkedVpmem: [] },
+    });
+
+    for (let i = 0; i < 10; i += 1) service.mutate('u1', (v) => (v.state = `S${i % 2}`));
+    service.mutate('u2', (v) => (v.state = 'Paused'));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(verifies()).toBe(1); // still settling
+    await sync?.idle();
+    expect(verifies()).toBe(2); // one read-back for the burst; none for the unwatched u2
+    expect(store.getState().verify.u2).toBeUndefined();
+    const before = store.getState().verify.u1?.report;
+    expect(before?.state).toBe('S1');
+
+    sync?.checkUvm('u1');
+    await sync?.idle();
+    expect(verifies()).toBe(3);
+    // Nothing differs: the replica keeps the same report object.
+    expect(store.getState().verify.u1?.report).toBe(before);
+
+    await service.removeUvm({ id: 'u1' });
+    await sync?.idle();
+    expect(store.getState().verify.u1?.error?.code).toBe('UVM_NOT_FOUND');
   });
 });

@@ -4,12 +4,17 @@
  * restarted server) triggers a full resync. Refetches are coalesced per key: while one is in
  * flight, further events only mark it dirty, so a burst costs at most two fetches and replies
  * can never be applied out of order.
+ *
+ * On the qemu backend a watched UVM is also read back (`verifyUvm`: QMP and the guest agent),
+ * when it is first watched, on "Check again", and once a burst of its change events has been
+ * quiet for `verifyDelayMs`; never on a timer of its own.
  */
 import type { ErrorJson } from '../../../main/engine/errors.js';
 import type { ChangeEvent, UvmLayersApi } from '../../../main/ipc/api.js';
 import type { Result } from '../../../main/ipc/result.js';
-import type { UvmView } from '../../../main/engine/views.js';
-import { mergeKeyed, mergeLog, mergeView, type ReplicaStore } from './replica.js';
+import type { UvmView, VerifyReport } from '../../../main/engine/views.js';
+import { jsonEqual } from './equal.js';
+import { mergeKeyed, mergeLog, mergeView, type ReplicaStore, type VerifyState } from './replica.js';
 
 export interface Sync {
   /** Subscribes and loads the first snapshot. */
@@ -18,6 +23,8 @@ export interface Sync {
   watchUvm(id: string): () => void;
   /** Refetches the list, the watched views and the log (after this window's own operations). */
   refresh(): void;
+  /** Reads a UVM back now (qemu backend; a no-op elsewhere). */
+  checkUvm(id: string): void;
   /** Resolves when no refetch is running or queued (tests, benchmarks). */
   idle(): Promise<void>;
   stop(): void;
@@ -26,12 +33,29 @@ export interface Sync {
 const LOG_TAIL_INITIAL = 2000;
 const LOG_TAIL_UPDATE = 500;
 
+export interface SyncOptions {
+  /** Quiet time after a UVM's last change event before it is read back (default 750 ms). */
+  verifyDelayMs?: number;
+}
+
+const NO_VERIFY: VerifyState = { report: null, error: null, checking: false, checkedAt: null };
+
 function mark(name: string): void {
   globalThis.performance?.mark?.(name);
 }
 
-export function createSync(api: UvmLayersApi, store: ReplicaStore): Sync {
+export function createSync(
+  api: UvmLayersApi,
+  store: ReplicaStore,
+  options: SyncOptions = {},
+): Sync {
+  const verifyDelayMs = options.verifyDelayMs ?? 750;
   const watched = new Map<string, number>();
+  /** Pending debounced read-backs: the timer, and what `idle()` waits on. */
+  const verifyTimers = new Map<
+    string,
+    { timer: ReturnType<typeof setTimeout>; fired: Promise<void>; fire: () => void }
+  >();
   const running = new Map<string, Promise<void>>();
   const dirty = new Set<string>();
   let hydrated = false;
@@ -108,6 +132,55 @@ export function createSync(api: UvmLayersApi, store: ReplicaStore): Sync {
       });
     });
 
+  const canVerify = (): boolean => store.getState().info?.backend === 'qemu';
+
+  const setVerify = (id: string, patch: Partial<VerifyState>): void =>
+    store.setState((s) => ({
+      verify: { ...s.verify, [id]: { ...(s.verify[id] ?? NO_VERIFY), ...patch } },
+    }));
+
+  const fetchVerify = (id: string): void => {
+    cancelVerifyTimer(id);
+    if (!canVerify()) return;
+    refetch(`verify:${id}`, async () => {
+      if (!watched.has(id)) return;
+      setVerify(id, { checking: true });
+      const result = await api.verifyUvm({ id });
+      const checkedAt = new Date().toISOString();
+      if (!result.ok) {
+        setVerify(id, { checking: false, error: result.error, checkedAt });
+        return;
+      }
+      const prev = store.getState().verify[id]?.report ?? null;
+      // Structural sharing: an unchanged report keeps its object (and its parked list).
+      const report: VerifyReport | null =
+        prev !== null && jsonEqual(prev, result.value) ? prev : result.value;
+      setVerify(id, { checking: false, error: null, report, checkedAt });
+    });
+  };
+
+  function cancelVerifyTimer(id: string): void {
+    const pending = verifyTimers.get(id);
+    if (!pending) return;
+    clearTimeout(pending.timer);
+    verifyTimers.delete(id);
+    pending.fire();
+  }
+
+  /** Reads back once the UVM's change events have been quiet for `verifyDelayMs`. */
+  const scheduleVerify = (id: string): void => {
+    if (!canVerify() || stopped) return;
+    cancelVerifyTimer(id);
+    let fire = (): void => undefined;
+    const fired = new Promise<void>((resolve) => (fire = resolve));
+    const timer = setTimeout(() => {
+      verifyTimers.delete(id);
+      fetchVerify(id);
+      fire();
+    }, verifyDelayMs);
+    verifyTimers.set(id, { timer, fired, fire });
+  };
+
   const fetchLog = (tail: number): void =>
     refetch('log', async () => {
       const result = await api.log({ tail });
@@ -135,6 +208,7 @@ export function createSync(api: UvmLayersApi, store: ReplicaStore): Sync {
       if (watched.has(change.id)) {
         fetchView(change.id);
         fetchContainers(change.id);
+        scheduleVerify(change.id);
       }
     } else if (change.kind === 'host') {
       fetchList();
@@ -172,6 +246,7 @@ export function createSync(api: UvmLayersApi, store: ReplicaStore): Sync {
         for (const id of watched.keys()) {
           fetchView(id);
           fetchContainers(id);
+          fetchVerify(id);
         }
         fetchLog(LOG_TAIL_INITIAL);
       } finally {
@@ -197,11 +272,15 @@ export function createSync(api: UvmLayersApi, store: ReplicaStore): Sync {
       if (watched.get(id) === 1 && hydrated) {
         fetchView(id);
         fetchContainers(id);
+        fetchVerify(id);
       }
       return () => {
         const n = (watched.get(id) ?? 1) - 1;
         if (n > 0) watched.set(id, n);
-        else watched.delete(id);
+        else {
+          watched.delete(id);
+          cancelVerifyTimer(id);
+        }
       };
     },
     refresh() {
@@ -212,13 +291,21 @@ export function createSync(api: UvmLayersApi, store: ReplicaStore): Sync {
       }
       fetchLog(LOG_TAIL_UPDATE);
     },
+    checkUvm(id) {
+      fetchVerify(id);
+    },
     async idle() {
-      while (running.size > 0 || resyncing) {
-        await Promise.all([...running.values(), resyncing]);
+      while (running.size > 0 || resyncing || verifyTimers.size > 0) {
+        await Promise.all([
+          ...running.values(),
+          resyncing,
+          ...[...verifyTimers.values()].map((t) => t.fired),
+        ]);
       }
     },
     stop() {
       stopped = true;
+      for (const id of [...verifyTimers.keys()]) cancelVerifyTimer(id);
       unsubscribe?.();
     },
   };

@@ -3,7 +3,17 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { DeviceKey } from './devices.js';
 
 export type ThemeChoice = 'system' | 'light' | 'dark';
-export type UvmTab = 'scsi' | 'vpmem' | 'vsmb' | 'containers';
+/** `files` exists only on the qemu backend (a real guest to read the rootfs from). */
+export type UvmTab = 'scsi' | 'vpmem' | 'vsmb' | 'containers' | 'files';
+
+/** Where the Files tab of a UVM is: which container, and the directory relative to its rootfs. */
+export interface FilesPosition {
+  guestRoot: string;
+  /** No leading or trailing slash; `''` is the rootfs itself. */
+  path: string;
+  /** The focused entry's name in that directory. */
+  active?: string;
+}
 
 export type DialogState =
   | null
@@ -29,6 +39,8 @@ export interface UiState {
   dialog: DialogState;
   logFilter: LogFilter;
   tasksOpen: boolean;
+  /** The Files tab's position, by UVM id. */
+  filesAt: Record<string, FilesPosition>;
 }
 
 export type UiStore = StoreApi<UiState>;
@@ -55,6 +67,7 @@ export function createUiStore(): UiStore {
     dialog: null,
     logFilter: { uvm: '', resource: '', result: 'all' },
     tasksOpen: false,
+    filesAt: {},
   }));
 }
 
@@ -71,4 +84,8 @@ export function selectUvm(store: UiStore, id: string | null): void {
   store.setState((s) =>
     s.selectedUvm === id ? s : { selectedUvm: id, device: null, page: 'uvms' },
   );
+}
+
+export function setFilesAt(store: UiStore, uvm: string, position: FilesPosition): void {
+  store.setState((s) => ({ filesAt: { ...s.filesAt, [uvm]: position } }));
 }

@@ -50,7 +50,10 @@ export async function createHarness(options: MemoryServiceOptions = {}): Promise
   installDomShims();
   const service = new MemoryLayerService(options);
   const host = createApiHost(service, { host: 'web', version: 'test' });
-  const services = createAppServices(createApiClient(pipeTransport(host)));
+  // Read-backs follow change events at once here; the app waits for a quiet moment.
+  const services = createAppServices(createApiClient(pipeTransport(host)), {
+    sync: { verifyDelayMs: 0 },
+  });
   const settle = async (): Promise<void> => {
     for (let i = 0; i < 5; i += 1) {
       await act(async () => {
