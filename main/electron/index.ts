@@ -100,7 +100,8 @@ async function main(): Promise<void> {
     event.preventDefault();
     stopIpc();
     host.close();
-    void service.close().finally(() => app.exit(0));
+    // The desktop app owns the QEMU utility VMs it ran: they stop with it (CLI calls leave them).
+    void service.close({ stopUtilityVms: true }).finally(() => app.exit(0));
   });
 }
 

@@ -98,5 +98,10 @@ export interface LayerService {
    * HCS has no device listing). */
   verifyUvm(id: string): Promise<VerifyReport | null>;
   subscribe(listener: (change: StateChange) => void): () => void;
-  close(): Promise<void>;
+  /**
+   * Releases the store and the backend. `stopUtilityVms`: also stop the VMs this backend runs as
+   * processes of their own (qemu), as the desktop app does when it exits; their records stay,
+   * marked Stopped. CLI calls leave them running for the next call.
+   */
+  close(options?: { stopUtilityVms?: boolean }): Promise<void>;
 }

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import type { BackendName, HcsBackend } from '../hcs/backend.js';
 import { StateStore } from '../store/state-store.js';
 import { openBackend } from './backends.js';
-import { UvmLayersError, withContext } from './errors.js';
+import { toUvmLayersError, UvmLayersError, withContext } from './errors.js';
 import { mountHostLayers, unmountHostLayers } from './host-mount.js';
 import {
   isFullyReleased,
@@ -16,7 +16,7 @@ import {
   unmountContainerLayers,
   unmountMask,
 } from './layers.js';
-import { OperationJournal, intentName, type OperationKind } from './operation-journal.js';
+import { OperationJournal, intentName, logCall, type OperationKind } from './operation-journal.js';
 import { isSystemGone, recover } from './recovery.js';
 import type { QemuBackend } from '../hcs/qemu/index.js';
 import type {
@@ -132,7 +132,9 @@ class Service implements LayerService {
   }
 
   async showUvm(id: string): Promise<UvmView> {
-    return toUvmView(await this.requireUvm(validateUvmId(id)));
+    const record = await this.requireUvm(validateUvmId(id));
+    const live = await this.liveStates([record]);
+    return { ...toUvmView(record), state: live.get(record.id) ?? record.state };
   }
 
   async createUvm(request: CreateUvmRequest, progress?: ProgressListener): Promise<UvmView> {
@@ -379,9 +381,31 @@ class Service implements LayerService {
     });
   }
 
-  async close(): Promise<void> {
+  async close(options: { stopUtilityVms?: boolean } = {}): Promise<void> {
+    if (options.stopUtilityVms && this.hcs.name === 'qemu') await this.stopUtilityVms();
     await this.hcs.close();
     this.store.close();
+  }
+
+  /** Stops every QEMU VM of this store; each record stays, marked Stopped. */
+  private async stopUtilityVms(): Promise<void> {
+    for (const id of this.store.list('uvm/').map((k) => k.slice(4))) {
+      await this.store.withLock(uvmKey(id), async () => {
+        const record = this.store.read<UvmRecord>(uvmKey(id))?.data;
+        if (!record || record.backend !== 'qemu' || record.state === 'Stopped') return;
+        const started = performance.now();
+        const call = { kind: 'terminate' as const, uvm: id };
+        try {
+          await this.hcs.terminateUtilityVm(id);
+          logCall(this.store, id, call, started);
+        } catch (error) {
+          logCall(this.store, id, call, started, toUvmLayersError(error));
+          if (!isSystemGone(error)) return;
+        }
+        record.state = 'Stopped';
+        this.store.write(uvmKey(id), record);
+      });
+    }
   }
 
   private async mountHost(
