@@ -5,8 +5,9 @@
  * starts with a copy of that footer; a VHDX starts with the `vhdxfile` signature.
  */
 import * as fs from 'node:fs';
+import { parseVhdFooter, VHD_FOOTER_SIZE } from '../../tools/vhd-footer.js';
 
-export const VHD_FOOTER_BYTES = 512;
+export const VHD_FOOTER_BYTES = VHD_FOOTER_SIZE;
 
 export type DiskImage =
   | { kind: 'fixed-vhd'; fileSize: number; dataSize: number }
@@ -75,15 +76,11 @@ export function inspectDiskImage(path: string): DiskImage {
 }
 
 function parseFooter(footer: Buffer): { diskType: number; currentSize: number } | string {
-  const stored = footer.readUInt32BE(64);
-  let sum = 0;
-  for (let i = 0; i < footer.length; i++) if (i < 64 || i >= 68) sum += footer[i] ?? 0;
-  const expected = ~sum >>> 0;
-  if (stored !== expected) {
-    return `its VHD footer checksum is 0x${stored.toString(16)}, expected 0x${expected.toString(16)} (corrupt footer)`;
+  const parsed = parseVhdFooter(footer);
+  if (!parsed.checksumValid) {
+    return `its VHD footer checksum is 0x${parsed.checksum.toString(16)}, expected 0x${parsed.computedChecksum.toString(16)} (corrupt footer)`;
   }
-  const currentSize = Number(footer.readBigUInt64BE(48));
-  return { diskType: footer.readUInt32BE(60), currentSize };
+  return { diskType: parsed.diskType, currentSize: parsed.currentSize };
 }
 
 function readAt(fd: number, position: number, length: number): Buffer {

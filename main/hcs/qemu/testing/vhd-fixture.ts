@@ -1,62 +1,20 @@
 /**
- * Disk image files for tests: a fixed VHD (data + a 512-byte footer built here, per the VHD
- * spec: cookie, fixed type, sizes, CHS geometry, checksum), a dynamic-VHD header, a VHDX
- * signature. Enough for format detection and the fake QEMU; real QEMU opens them too.
+ * Disk image files for tests: a fixed VHD (data + the footer `layer create` writes), a
+ * dynamic-VHD header, a VHDX signature. Enough for format detection and the fake QEMU; real
+ * QEMU opens them too.
  */
-import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
+import { createVhdFooter, vhdChecksum } from '../../../tools/vhd-footer.js';
 
+/** The footer `layer create` writes; a dynamic one (type 3) points at its header at 512. */
 export function vhdFooter(dataSize: number, diskType = 2): Buffer {
-  const footer = Buffer.alloc(512);
-  footer.write('conectix', 0, 'latin1');
-  footer.writeUInt32BE(2, 8);
-  footer.writeUInt32BE(0x00010000, 12);
-  footer.writeBigUInt64BE(diskType === 2 ? 0xffffffffffffffffn : 512n, 16);
-  footer.writeUInt32BE(Math.floor((Date.now() - Date.UTC(2000, 0, 1)) / 1000), 24);
-  footer.write('win ', 28, 'latin1');
-  footer.writeUInt32BE(0x000a0000, 32);
-  footer.write('Wi2k', 36, 'latin1');
-  footer.writeBigUInt64BE(BigInt(dataSize), 40);
-  footer.writeBigUInt64BE(BigInt(dataSize), 48);
-  const { cylinders, heads, sectors } = chs(dataSize / 512);
-  footer.writeUInt16BE(cylinders, 56);
-  footer.writeUInt8(heads, 58);
-  footer.writeUInt8(sectors, 59);
-  footer.writeUInt32BE(diskType, 60);
-  Buffer.from(randomUUID().replace(/-/g, ''), 'hex').copy(footer, 68);
-  let sum = 0;
-  for (const byte of footer) sum += byte;
-  footer.writeUInt32BE(~sum >>> 0, 64);
-  return footer;
-}
-
-/** The CHS algorithm of the VHD specification (appendix: CHS calculation). */
-function chs(totalSectors: number): { cylinders: number; heads: number; sectors: number } {
-  let total = Math.min(totalSectors, 65535 * 16 * 255);
-  let sectors: number;
-  let heads: number;
-  let cylTimesHeads: number;
-  if (total >= 65535 * 16 * 63) {
-    sectors = 255;
-    heads = 16;
-    cylTimesHeads = Math.floor(total / sectors);
-  } else {
-    sectors = 17;
-    cylTimesHeads = Math.floor(total / sectors);
-    heads = Math.max(4, Math.floor((cylTimesHeads + 1023) / 1024));
-    if (cylTimesHeads >= heads * 1024 || heads > 16) {
-      sectors = 31;
-      heads = 16;
-      cylTimesHeads = Math.floor(total / sectors);
-    }
-    if (cylTimesHeads >= heads * 1024) {
-      sectors = 63;
-      heads = 16;
-      cylTimesHeads = Math.floor(total / sectors);
-    }
+  const footer = createVhdFooter({ sizeBytes: dataSize });
+  if (diskType !== 2) {
+    footer.writeBigUInt64BE(512n, 16);
+    footer.writeUInt32BE(diskType, 60);
+    footer.writeUInt32BE(vhdChecksum(footer), 64);
   }
-  total = cylTimesHeads;
-  return { cylinders: Math.floor(total / heads), heads, sectors };
+  return footer;
 }
 
 /** Appends a fixed-VHD footer to `data` (a raw filesystem image) at `path`. */
