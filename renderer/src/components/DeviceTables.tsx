@@ -15,13 +15,36 @@ function useSelect(uvm: string, key: string): [boolean, () => void] {
   return [selected, () => ui.setState({ device: { uvm, key } })];
 }
 
-function rowKeyDown(open: () => void) {
-  return (e: React.KeyboardEvent) => {
-    if (e.key === 'Enter' || e.key === ' ') {
-      e.preventDefault();
-      open();
-    }
-  };
+/** A device row: selectable by click, Enter or Space; opens the device's detail pane. */
+function DeviceRow({
+  uvm,
+  deviceKey,
+  extraClass = '',
+  children,
+}: {
+  uvm: string;
+  deviceKey: string;
+  extraClass?: string;
+  children: React.ReactNode;
+}) {
+  const [selected, open] = useSelect(uvm, deviceKey);
+  return (
+    <div
+      className={`trow ${extraClass}${selected ? ' selected' : ''}`}
+      role="row"
+      aria-selected={selected}
+      tabIndex={0}
+      onClick={open}
+      onKeyDown={(e) => {
+        if (e.key === 'Enter' || e.key === ' ') {
+          e.preventDefault();
+          open();
+        }
+      }}
+    >
+      {children}
+    </div>
+  );
 }
 
 const VpmemDeviceRow = memo(function VpmemDeviceRow({
@@ -32,18 +55,10 @@ const VpmemDeviceRow = memo(function VpmemDeviceRow({
   device: string;
 }) {
   const d = useReplica((s) => s.views[uvm]?.vpmem.byKey[device]);
-  const [selected, open] = useSelect(uvm, vpmemKey(Number(device)));
   if (!d) return null;
   const multi = d.hostPath === null;
   return (
-    <div
-      className={`trow ${selected ? 'selected' : ''}`}
-      role="row"
-      aria-selected={selected}
-      tabIndex={0}
-      onClick={open}
-      onKeyDown={rowKeyDown(open)}
-    >
+    <DeviceRow uvm={uvm} deviceKey={vpmemKey(Number(device))}>
       <span role="cell" className="c-num">
         {d.device}
       </span>
@@ -59,7 +74,7 @@ const VpmemDeviceRow = memo(function VpmemDeviceRow({
       <span role="cell" className="c-num">
         {d.refCount}
       </span>
-    </div>
+    </DeviceRow>
   );
 });
 
@@ -75,17 +90,9 @@ const VpmemMappingRow = memo(function VpmemMappingRow({
   const m = useReplica((s) =>
     s.views[uvm]?.vpmem.byKey[device]?.mappings.find((x) => x.offset === offset),
   );
-  const [selected, open] = useSelect(uvm, vpmemKey(Number(device), offset));
   if (!m) return null;
   return (
-    <div
-      className={`trow mapping ${selected ? 'selected' : ''}`}
-      role="row"
-      aria-selected={selected}
-      tabIndex={0}
-      onClick={open}
-      onKeyDown={rowKeyDown(open)}
-    >
+    <DeviceRow uvm={uvm} deviceKey={vpmemKey(Number(device), offset)} extraClass="mapping">
       <span role="cell" className="c-num">
         ↳ @{m.offset}
       </span>
@@ -101,7 +108,7 @@ const VpmemMappingRow = memo(function VpmemMappingRow({
       <span role="cell" className="c-num">
         {m.refCount}
       </span>
-    </div>
+    </DeviceRow>
   );
 });
 
@@ -196,21 +203,13 @@ export function VpmemTable({ uvm }: { uvm: string }) {
 
 const VsmbRow = memo(function VsmbRow({ uvm, name }: { uvm: string; name: string }) {
   const share = useReplica((s) => s.views[uvm]?.vsmb.byKey[name]);
-  const [selected, open] = useSelect(uvm, vsmbKey(name));
   if (!share) return null;
   const options = Object.entries(share.options)
     .filter(([, on]) => on)
     .map(([o]) => o)
     .join(', ');
   return (
-    <div
-      className={`trow ${selected ? 'selected' : ''}`}
-      role="row"
-      aria-selected={selected}
-      tabIndex={0}
-      onClick={open}
-      onKeyDown={rowKeyDown(open)}
-    >
+    <DeviceRow uvm={uvm} deviceKey={vsmbKey(name)}>
       <span role="cell" className="c-num">
         {share.name}
       </span>
@@ -226,7 +225,7 @@ const VsmbRow = memo(function VsmbRow({ uvm, name }: { uvm: string; name: string
       <span role="cell" className="c-num">
         {share.refCount}
       </span>
-    </div>
+    </DeviceRow>
   );
 });
 
