@@ -41,8 +41,7 @@ export async function mountHostLayers(
     try {
       return await mountOnce(sender, layerFolders, parents, scratch, scratchFolder, guestRoot);
     } catch (error) {
-      const hr =
-        error instanceof UvmLayersError ? (error.causes[0]?.hresult ?? error.hresult) : undefined;
+      const hr = error instanceof UvmLayersError ? error.hresult : undefined;
       if (attempt >= RETRY_ATTEMPTS || hr === undefined || !RETRYABLE.has(hr)) throw error;
       await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS));
     }

@@ -97,6 +97,49 @@ describe('host (Argon) mounts', () => {
     expect(await h.service.containers()).toEqual([]);
   });
 
+  it('retries activate + prepare on ERROR_NOT_READY, as hcsshim does for RS5 loopback VHDs', async () => {
+    h = openHarness();
+    let failures = 2;
+    const flaky: HcsBackend = Object.create(h.sim) as HcsBackend;
+    const layers = Object.create(h.sim.hostLayers) as HcsBackend['hostLayers'];
+    layers.activateLayer = (p: string) =>
+      failures-- > 0
+        ? Promise.reject(new HcsError(HRESULT.ERROR_NOT_READY, 'The device is not ready.'))
+        : h.sim.hostLayers.activateLayer(p);
+    Object.defineProperty(flaky, 'hostLayers', { value: layers });
+    const service = createLayerService(h.store, flaky);
+    const scratch = makeScratch(h.root, 'scratch');
+    await service.mount({ guestRoot: '/c/argon', layers: [makeLayer(h.root, 'base')], scratch });
+    const ops = (await h.service.log()).map(
+      (e) => `${(e.request as { Op: string }).Op} ${e.ok ? 'ok' : 'failed'}`,
+    );
+    expect(ops).toEqual([
+      'ActivateLayer failed',
+      'ActivateLayer failed',
+      'ActivateLayer ok',
+      'PrepareLayer ok',
+      'GetLayerMountPath ok',
+    ]);
+  });
+
+  it('does not retry other failures', async () => {
+    h = openHarness();
+    const failing: HcsBackend = Object.create(h.sim) as HcsBackend;
+    const layers = Object.create(h.sim.hostLayers) as HcsBackend['hostLayers'];
+    layers.activateLayer = () =>
+      Promise.reject(new HcsError(HRESULT.ERROR_SHARING_VIOLATION, 'in use'));
+    Object.defineProperty(failing, 'hostLayers', { value: layers });
+    const scratch = makeScratch(h.root, 'scratch');
+    await expect(
+      createLayerService(h.store, failing).mount({
+        guestRoot: '/c/argon',
+        layers: [makeLayer(h.root, 'base')],
+        scratch,
+      }),
+    ).rejects.toMatchObject({ hresult: HRESULT.ERROR_SHARING_VIOLATION });
+    expect(await h.service.log()).toHaveLength(1);
+  });
+
   it('still tries to deactivate when unprepare fails, and reports both (B13)', async () => {
     h = openHarness();
     const scratch = makeScratch(h.root, 'scratch');
