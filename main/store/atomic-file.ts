@@ -10,6 +10,17 @@ import { tempFileName } from './store-paths.js';
 
 const isWindows = process.platform === 'win32';
 
+/** Creates `temp` (never an existing file) with `content`, flushed to disk. */
+function writeDurably(temp: string, content: string): void {
+  const fd = fs.openSync(temp, 'wx', 0o600);
+  try {
+    writeAll(fd, Buffer.from(content, 'utf8'));
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /**
  * Writes `content` to a temp file beside `file`, fsyncs it, renames it over `file` and fsyncs the
  * folder (so the rename itself is durable). Creates missing parent folders (mode 0700).
@@ -19,13 +30,7 @@ export function writeFileAtomic(file: string, content: string): void {
   ensureDir(dir);
   const temp = path.join(dir, tempFileName(file));
   try {
-    const fd = fs.openSync(temp, 'wx', 0o600);
-    try {
-      writeAll(fd, Buffer.from(content, 'utf8'));
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
+    writeDurably(temp, content);
     renameWithRetry(temp, file);
   } catch (error) {
     removeQuietly(temp);
@@ -44,13 +49,7 @@ export function createFileAtomic(file: string, content: string): boolean {
   ensureDir(dir);
   const temp = path.join(dir, tempFileName(file));
   try {
-    const fd = fs.openSync(temp, 'wx', 0o600);
-    try {
-      writeAll(fd, Buffer.from(content, 'utf8'));
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
+    writeDurably(temp, content);
     try {
       fs.linkSync(temp, file);
     } catch (error) {

@@ -10,7 +10,7 @@ import { randomInt } from 'node:crypto';
 import { UvmLayersError } from '../../engine/errors.js';
 import { GuestAgentError, type AgentErrorBody } from './agent-errors.js';
 import { encodeFrame, FrameDecoder } from './agent-frames.js';
-import { connectUnix } from './unix-socket.js';
+import { connectUnix, endGracefully } from './unix-socket.js';
 
 export type AgentEntryType = 'file' | 'dir' | 'symlink' | 'char' | 'block' | 'fifo' | 'socket';
 
@@ -181,14 +181,7 @@ export class AgentClient {
 
   async close(): Promise<void> {
     if (this.closedError) return;
-    await new Promise<void>((resolve) => {
-      this.socket.once('close', () => resolve());
-      this.socket.end();
-      setTimeout(() => {
-        this.socket.destroy();
-        resolve();
-      }, 1000).unref();
-    });
+    await endGracefully(this.socket);
   }
 
   destroy(): void {

@@ -8,7 +8,7 @@
  */
 import type * as net from 'node:net';
 import { UvmLayersError } from '../../engine/errors.js';
-import { connectUnix } from './unix-socket.js';
+import { connectUnix, endGracefully } from './unix-socket.js';
 
 export interface QmpError {
   class: string;
@@ -184,15 +184,7 @@ export class QmpClient {
   /** Disconnects; QEMU then serves the next client waiting on the socket. */
   async close(): Promise<void> {
     if (this.closedError) return;
-    await new Promise<void>((resolve) => {
-      this.socket.once('close', () => resolve());
-      this.socket.end();
-      // A peer that never closes its side must not hold us.
-      setTimeout(() => {
-        this.socket.destroy();
-        resolve();
-      }, 1000).unref();
-    });
+    await endGracefully(this.socket);
   }
 
   /** Drops the connection at once (QEMU is gone or about to be). */

@@ -59,3 +59,15 @@ function connectOnce(path: string): Promise<net.Socket> {
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/** Ends our side and waits for the peer to close; a peer that never closes its side must not hold us. */
+export function endGracefully(socket: net.Socket, graceMs = 1000): Promise<void> {
+  return new Promise<void>((resolve) => {
+    socket.once('close', () => resolve());
+    socket.end();
+    setTimeout(() => {
+      socket.destroy();
+      resolve();
+    }, graceMs).unref();
+  });
+}
