@@ -13,6 +13,21 @@ beforeAll(() => {
   cliBundle();
 });
 
+/** Runs the CLI until the test hook pauses it after its `n`-th request, then SIGKILLs it there. */
+async function killAfterRequest(state: string, args: string[], n: number): Promise<void> {
+  const child = startCli(state, args, { UVM_LAYERS_TEST_PAUSE_AFTER_REQUEST: String(n) });
+  await new Promise<void>((resolve, reject) => {
+    let err = '';
+    child.stderr?.on('data', (d: Buffer) => {
+      err += d.toString();
+      if (err.includes(`paused after request ${n}`)) resolve();
+    });
+    child.on('exit', () => reject(new Error(`the CLI exited before pausing: ${err}`)));
+  });
+  child.kill('SIGKILL');
+  await new Promise((resolve) => child.on('exit', resolve));
+}
+
 describe('CLI processes sharing one state folder', () => {
   it('eight processes mounting containers that share a base layer all succeed', async () => {
     const root = tempDir();
@@ -55,23 +70,11 @@ describe('CLI processes sharing one state folder', () => {
     const state = path.join(root, 'state');
     expect(runCli(state, ['uvm', 'create', 'u1', '--os', 'linux']).status).toBe(0);
     const folders = [makeLayer(root, 'base'), makeLayer(root, 'app'), makeScratch(root, 'scratch')];
-    const child = startCli(
+    await killAfterRequest(
       state,
       ['mount', '--uvm', 'u1', '--guest-root', '/run/gcs/c/a', ...folders],
-      {
-        UVM_LAYERS_TEST_PAUSE_AFTER_REQUEST: '2',
-      },
+      2,
     );
-    await new Promise<void>((resolve, reject) => {
-      let err = '';
-      child.stderr?.on('data', (d: Buffer) => {
-        err += d.toString();
-        if (err.includes('paused after request 2')) resolve();
-      });
-      child.on('exit', () => reject(new Error(`the CLI exited before pausing: ${err}`)));
-    });
-    child.kill('SIGKILL');
-    await new Promise((resolve) => child.on('exit', resolve));
 
     const intents = (): string[] =>
       fs
@@ -118,19 +121,7 @@ describe('CLI processes sharing one state folder', () => {
       runCli(state, ['mount', '--uvm', 'u1', '--guest-root', '/run/gcs/c/a', ...folders]).status,
     ).toBe(0);
     const before = runCli(state, ['uvm', 'show', 'u1', '--json']).stdout;
-    const child = startCli(state, ['unmount', '--uvm', 'u1', '--guest-root', '/run/gcs/c/a'], {
-      UVM_LAYERS_TEST_PAUSE_AFTER_REQUEST: '2',
-    });
-    await new Promise<void>((resolve, reject) => {
-      let err = '';
-      child.stderr?.on('data', (d: Buffer) => {
-        err += d.toString();
-        if (err.includes('paused after request 2')) resolve();
-      });
-      child.on('exit', () => reject(new Error(`the CLI exited before pausing: ${err}`)));
-    });
-    child.kill('SIGKILL');
-    await new Promise((resolve) => child.on('exit', resolve));
+    await killAfterRequest(state, ['unmount', '--uvm', 'u1', '--guest-root', '/run/gcs/c/a'], 2);
     expect(runCli(state, ['uvm', 'show', 'u1', '--json']).stdout).toBe(before);
     expect(runCli(state, ['unmount', '--uvm', 'u1', '--guest-root', '/run/gcs/c/a']).status).toBe(
       0,
