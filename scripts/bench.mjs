@@ -17,5 +17,8 @@ await build({
   logLevel: 'warning',
   define: { __dirname: JSON.stringify(join(process.cwd(), 'bench')) },
 });
-const r = spawnSync(process.execPath, [out], { stdio: 'inherit', env: { ...process.env, NODE_PATH: join(process.cwd(), 'node_modules') } });
+const r = spawnSync(process.execPath, [out], {
+  stdio: 'inherit',
+  env: { ...process.env, NODE_PATH: join(process.cwd(), 'node_modules') },
+});
 process.exitCode = r.status ?? 1;

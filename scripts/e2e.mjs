@@ -3,10 +3,11 @@
 // to `playwright test` (e.g. `npm run test:e2e -- --project web -g mount`).
 // E2E_SKIP_BUILD=1 reuses the current build.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { ensureElectronBinary } from './electron-binary.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 process.chdir(root);
@@ -28,12 +29,7 @@ await build({
   logLevel: 'warning',
 });
 
-const electronPkg = path.join('node_modules', 'electron');
-const pathFile = path.join(electronPkg, 'path.txt');
-const electronOk =
-  existsSync(pathFile) &&
-  existsSync(path.join(electronPkg, 'dist', readFileSync(pathFile, 'utf8').trim()));
-if (!electronOk) {
+if (!ensureElectronBinary(root)) {
   console.log(
     'e2e: no Electron binary here (it cannot be downloaded); the electron project is skipped, the web project runs.',
   );

@@ -1,24 +1,15 @@
 // `npm start` (after `npm run build`): the desktop app. Arguments after `--` go to the app
-// (`npm start -- --state-dir /tmp/s --backend sim`). Where the Electron binary is not installed
-// (it cannot be downloaded on offline machines), says so and runs `uvm-layers serve` instead,
-// which serves the same UI to a browser.
+// (`npm start -- --state-dir /tmp/s --backend sim`). Electron's binary is fetched on first run;
+// where it cannot be (offline machines), this says so and runs `uvm-layers serve` instead, which
+// serves the same UI to a browser.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureElectronBinary } from './electron-binary.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
-
-function electronBinary() {
-  const pkg = path.join(root, 'node_modules', 'electron');
-  const pathFile = path.join(pkg, 'path.txt');
-  if (!existsSync(pathFile)) return undefined;
-  const relative = readFileSync(pathFile, 'utf8').trim();
-  const dist = process.env.ELECTRON_OVERRIDE_DIST_PATH ?? path.join(pkg, 'dist');
-  const binary = path.join(dist, relative);
-  return existsSync(binary) ? binary : undefined;
-}
 
 function run(command, commandArgs) {
   const child = spawn(command, commandArgs, { stdio: 'inherit', cwd: root });
@@ -31,12 +22,12 @@ if (!existsSync(path.join(root, 'out', 'main', 'index.js'))) {
   process.exit(1);
 }
 
-const electron = electronBinary();
+const electron = ensureElectronBinary(root);
 if (electron) {
   run(electron, [path.join(root, 'out', 'main', 'index.js'), ...args]);
 } else {
   console.error(
-    'uvm-layers: the Electron binary is not installed on this machine (node_modules/electron/dist is missing),\n' +
+    'uvm-layers: the Electron binary is not installed here and could not be fetched,\n' +
       'so the desktop window cannot open. Serving the same UI to your browser instead (`uvm-layers serve`):',
   );
   // The desktop options (--state-dir, --backend) are the CLI's global options; pass them first.
