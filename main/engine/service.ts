@@ -9,6 +9,7 @@ import type { BackendName, HcsBackend } from '../hcs/backend.js';
 import { StateStore } from '../store/state-store.js';
 import { openBackend } from './backends.js';
 import { toUvmLayersError, UvmLayersError, withContext } from './errors.js';
+import { containerFiles, liveStates, requireRealGuest, verifyReport } from './guest-view.js';
 import { mountHostLayers, unmountHostLayers } from './host-mount.js';
 import {
   isFullyReleased,
@@ -18,7 +19,6 @@ import {
 } from './layers.js';
 import { OperationJournal, intentName, logCall, type OperationKind } from './operation-journal.js';
 import { isSystemGone, recover } from './recovery.js';
-import type { QemuBackend } from '../hcs/qemu/index.js';
 import type {
   CreateUvmRequest,
   FilesRequest,
@@ -95,22 +95,12 @@ class Service implements LayerService {
       const record = await this.readUvm(id);
       if (record) records.push(record);
     }
-    const live = await this.liveStates(records);
+    const live = await liveStates(this.hcs, records);
     const summaries = records.map((r) => ({
       ...toUvmSummary(r),
       state: live.get(r.id) ?? r.state,
     }));
     return [...summaries, ...(await this.externalSystems(new Set(ids)))];
-  }
-
-  /** A QEMU utility VM can die under the ledger: the state its process is really in. */
-  private async liveStates(records: UvmRecord[]): Promise<Map<string, string>> {
-    const live = new Map<string, string>();
-    if (this.hcs.name !== 'qemu' || !records.some((r) => r.backend === 'qemu')) return live;
-    const states = new Map((await this.hcs.enumerate()).map((s) => [s.id, s.state]));
-    for (const r of records)
-      if (r.backend === 'qemu') live.set(r.id, states.get(r.id) ?? 'Stopped');
-    return live;
   }
 
   /** Real HCS also knows compute systems other tools made (hcsshim's UVMs, containers). */
@@ -133,7 +123,7 @@ class Service implements LayerService {
 
   async showUvm(id: string): Promise<UvmView> {
     const record = await this.requireUvm(validateUvmId(id));
-    const live = await this.liveStates([record]);
+    const live = await liveStates(this.hcs, [record]);
     return { ...toUvmView(record), state: live.get(record.id) ?? record.state };
   }
 
@@ -306,7 +296,7 @@ class Service implements LayerService {
 
   async files(request: FilesRequest): Promise<FileEntryView[]> {
     const id = validateUvmId(request.uvm);
-    const qemu = this.qemu('the files view');
+    const qemu = requireRealGuest(this.hcs, 'the files view');
     const record = await this.requireUvm(id);
     const container = record.containers.find((c) => c.guestRoot === request.guestRoot);
     if (!container) {
@@ -315,62 +305,14 @@ class Service implements LayerService {
         `no container is mounted at ${request.guestRoot} in utility VM ${id}; see \`uvm-layers containers\``,
       );
     }
-    const sub = (request.path ?? '').replace(/^\/+/, '');
-    if (sub.split('/').includes('..')) {
-      throw new UvmLayersError(
-        'INVALID_ARGUMENT',
-        `${request.path ?? ''} leaves the container's root`,
-      );
-    }
-    const { listContainerFiles } = await import('../hcs/qemu/files.js');
-    const live = container.layers.filter((l) => !l.released);
-    const entries = await listContainerFiles(
-      qemu,
-      id,
-      {
-        rootfs: container.rootfs,
-        layers: live.map((l) => ({ folder: l.folder, uvmPath: l.uvmPath })),
-        scratch: { uvmPath: container.scratch.uvmPath },
-      },
-      sub,
-    );
-    return entries.map(({ name, type, size, origin, whiteout }) => ({
-      name,
-      type,
-      size,
-      origin,
-      whiteout,
-    }));
+    return containerFiles(qemu, id, container, request.path);
   }
 
   async verifyUvm(id: string): Promise<VerifyReport | null> {
     const view = await this.showUvm(id);
-    if (this.hcs.name !== 'qemu') return null;
-    const qemu = this.hcs as QemuBackend;
-    const readBack = await qemu.readBack(view.id);
-    return {
-      uvm: view.id,
-      state: readBack.state,
-      mismatches: qemu.compare(readBack, view),
-      parkedVpmem: readBack.pmem
-        .filter((p) => p.status === 'parked')
-        .map((p) => ({
-          device: p.device ?? null,
-          hostPath: p.hostPath ?? null,
-          sizeBytes: p.sizeBytes,
-        })),
-    };
-  }
-
-  /** The backend as the qemu one, or a clear refusal naming what needs it. */
-  private qemu(what: string): QemuBackend {
-    if (this.hcs.name !== 'qemu') {
-      throw new UvmLayersError(
-        'NOT_SUPPORTED',
-        `${what} needs a real guest to read files from: use --backend qemu (this is the ${this.hcs.name} backend)`,
-      );
-    }
-    return this.hcs as QemuBackend;
+    return this.hcs.name === 'qemu'
+      ? verifyReport(requireRealGuest(this.hcs, 'a read-back'), view)
+      : null;
   }
 
   subscribe(listener: (change: StateChange) => void): () => void {
