@@ -61,7 +61,8 @@ export function isAbsoluteWindowsGuestPath(p: string): boolean {
 export function resolveScratchVhdx(scratchFolder: string): string {
   const file = path.join(scratchFolder, SCRATCH_VHDX);
   try {
-    return normalizeHostPath(fs.realpathSync.native(file));
+    const real = fs.realpathSync.native(path.resolve(file));
+    return isWindows ? real.toLowerCase() : real;
   } catch (error) {
     throw new UvmLayersError(
       'SCRATCH_NOT_FOUND',
