@@ -12,7 +12,7 @@ import { AgentClient } from '../main/hcs/qemu/agent-client.js';
 import { QmpClient } from '../main/hcs/qemu/qmp-client.js';
 import { runFiles } from '../main/hcs/qemu/run-files.js';
 import { planLayout } from '../main/hcs/qemu/vm-layout.js';
-import { compact, resourcePaths, type ModifySettingRequest } from '../main/hcs/schema.js';
+import * as documents from '../main/engine/uvm/documents.js';
 import { createLayer } from '../main/tools/index.js';
 
 const SCSI_ROUNDS = Number(process.env.BENCH_QEMU_ROUNDS ?? 5);
@@ -35,43 +35,19 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
   return performance.now() - start;
 }
 
-function scsiAdd(lun: number, hostPath: string, mountPath: string): ModifySettingRequest {
-  return compact({
-    ResourcePath: resourcePaths.scsi(0, lun),
-    RequestType: 'Add',
-    Settings: { Type: 'VirtualDisk', Path: hostPath, ReadOnly: true },
-    GuestRequest: {
-      ResourceType: 'MappedVirtualDisk',
-      RequestType: 'Add',
-      Settings: { MountPath: mountPath, Lun: lun, Controller: 0, ReadOnly: true, Options: ['ro'] },
-    },
-  });
-}
-
-function scsiRemove(lun: number, mountPath: string): ModifySettingRequest {
-  return compact({
-    ResourcePath: resourcePaths.scsi(0, lun),
-    RequestType: 'Remove',
-    GuestRequest: {
-      ResourceType: 'MappedVirtualDisk',
-      RequestType: 'Remove',
-      Settings: { MountPath: mountPath, Lun: lun, Controller: 0 },
-    },
-  });
-}
-
-function pmemAdd(device: number, hostPath: string): ModifySettingRequest {
-  return compact({
-    ResourcePath: resourcePaths.vpmemDevice(device),
-    RequestType: 'Add',
-    Settings: { HostPath: hostPath, ReadOnly: true, ImageFormat: 'Vhd1' },
-    GuestRequest: {
-      ResourceType: 'VPMemDevice',
-      RequestType: 'Add',
-      Settings: { DeviceNumber: device, MountPath: `/run/layers/p${device}` },
-    },
-  });
-}
+/** A read-only layer at controller 0, `lun`, as the engine attaches one (its own documents). */
+const scsiLayer = (lun: number, hostPath: string, uvmPath: string) => ({
+  controller: 0,
+  lun,
+  hostPath,
+  readOnly: true,
+  uvmPath,
+});
+const pmemLayer = (device: number, hostPath: string) => ({
+  device,
+  hostPath,
+  uvmPath: `/run/layers/p${device}`,
+});
 
 async function must(qmp: QmpClient, command: string, args: Record<string, unknown>): Promise<void> {
   const r = await qmp.execute(command, args);
@@ -181,7 +157,7 @@ export async function qemuBench(): Promise<void> {
     const { path: file, sizeBytes } = await createLayer(src, path.join(layers, name));
     return { file, dataSize: sizeBytes - 512 };
   };
-  const [scsiLayer, pmemA, pmemB, pmemC, pmemD] = await Promise.all(
+  const [layerS, pmemA, pmemB, pmemC, pmemD] = await Promise.all(
     ['s', 'pa', 'pb', 'pc', 'pd'].map(make),
   );
   const backend = createQemuBackend({ stateDir });
@@ -206,16 +182,24 @@ export async function qemuBench(): Promise<void> {
     const rawScsiMs: number[] = [];
     for (let i = 0; i < SCSI_ROUNDS; i++) {
       engineScsi.push(
-        await timed(() => backend.modify(id, scsiAdd(1, scsiLayer!.file, '/run/mounts/m1'))),
+        await timed(() =>
+          backend.modify(
+            id,
+            documents.scsiAdd('linux', scsiLayer(1, layerS!.file, '/run/mounts/m1')),
+          ),
+        ),
       );
-      await backend.modify(id, scsiRemove(1, '/run/mounts/m1'));
-      rawScsiMs.push(await rawScsi(files, 2, scsiLayer!.file, scsiLayer!.dataSize));
+      await backend.modify(
+        id,
+        documents.scsiRemove('linux', scsiLayer(1, layerS!.file, '/run/mounts/m1')),
+      );
+      rawScsiMs.push(await rawScsi(files, 2, layerS!.file, layerS!.dataSize));
     }
     // vPMEM devices cannot be unplugged: two samples each way, on distinct ports and addresses.
     const layout = planLayout(config);
     const enginePmem = [
-      await timed(() => backend.modify(id, pmemAdd(0, pmemA!.file))),
-      await timed(() => backend.modify(id, pmemAdd(1, pmemB!.file))),
+      await timed(() => backend.modify(id, documents.vpmemAdd(pmemLayer(0, pmemA!.file)))),
+      await timed(() => backend.modify(id, documents.vpmemAdd(pmemLayer(1, pmemB!.file)))),
     ];
     const top = layout.pmemWindow.base + layout.pmemWindow.size;
     const rawPmemMs = [

@@ -1,6 +1,6 @@
 /** The guest-only CombinedLayers requests that build and tear down a container's root. */
-import { compact, type ModifySettingRequest } from '../../hcs/schema.js';
 import { UvmLayersError } from '../errors.js';
+import { combineAdd, combineRemove } from './documents.js';
 import type { CombinedRoot, UvmRecord } from './record.js';
 import { sendModify, type RequestSender } from './request-sender.js';
 
@@ -13,8 +13,8 @@ export class CombinedLayersManager {
   async add(root: CombinedRoot): Promise<void> {
     await sendModify(
       this.sender,
-      this.addRequest(root),
-      this.removeRequest(root.containerRootPath),
+      combineAdd(this.record.os, root),
+      combineRemove(root.containerRootPath),
       `Combine ${root.layers.length} layers at ${root.containerRootPath}`,
       `failed to combine layers at ${root.containerRootPath} in utility VM ${this.record.id}`,
     );
@@ -32,37 +32,11 @@ export class CombinedLayersManager {
     }
     await sendModify(
       this.sender,
-      this.removeRequest(containerRootPath),
-      this.addRequest(root),
+      combineRemove(containerRootPath),
+      combineAdd(this.record.os, root),
       `Remove combined layers at ${containerRootPath}`,
       `failed guest request to remove combined layers at ${containerRootPath} in utility VM ${this.record.id}`,
     );
     this.record.combined = this.record.combined.filter((c) => c !== root);
-  }
-
-  private addRequest(root: CombinedRoot): ModifySettingRequest {
-    const wcow = this.record.os === 'windows';
-    return compact({
-      GuestRequest: {
-        ResourceType: 'CombinedLayers',
-        RequestType: 'Add',
-        Settings: {
-          ContainerRootPath: root.containerRootPath,
-          Layers: root.layers.map((l) => (wcow ? { Id: l.id, Path: l.path } : { Path: l.path })),
-          // The Windows GCS ignores ScratchPath; hcsshim leaves it out for WCOW.
-          ScratchPath: wcow ? undefined : root.scratchPath,
-        },
-      },
-    });
-  }
-
-  private removeRequest(containerRootPath: string): ModifySettingRequest {
-    return compact({
-      GuestRequest: {
-        ResourceType: 'CombinedLayers',
-        RequestType: 'Remove',
-        Settings: { ContainerRootPath: containerRootPath },
-      },
-    });
   }
 }

@@ -3,8 +3,8 @@
  * attachment per (host path, read-only) shared through a ref count. The host attach and the
  * guest mount travel in one document (seed); removal sends the guest eject first.
  */
-import { compact, resourcePaths, type ModifySettingRequest } from '../../hcs/schema.js';
 import { UvmLayersError, withContext } from '../errors.js';
+import { scsiAdd, scsiRemove } from './documents.js';
 import type { ScsiAttachment, UvmRecord, VmAccess } from './record.js';
 import { dropReference } from './ref-count.js';
 import { sendModify, type RequestSender } from './request-sender.js';
@@ -66,8 +66,8 @@ export class ScsiManager {
     }
     await sendModify(
       this.sender,
-      this.addRequest(attachment),
-      this.removeRequest(attachment),
+      scsiAdd(this.record.os, attachment),
+      scsiRemove(this.record.os, attachment),
       `Add SCSI ${scsiDevice(slot)} ${readOnly ? 'read-only' : 'read-write'}: ${hostPath} → ${uvmPath}`,
       `failed to add ${where}`,
     );
@@ -90,8 +90,8 @@ export class ScsiManager {
       () =>
         sendModify(
           this.sender,
-          this.removeRequest(attachment),
-          this.addRequest(attachment),
+          scsiRemove(this.record.os, attachment),
+          scsiAdd(this.record.os, attachment),
           `Remove SCSI ${scsiDevice(attachment)}: ${hostPath}`,
           `failed to remove SCSI disk ${hostPath} at controller ${attachment.controller} lun ${attachment.lun} from utility VM ${this.record.id} (it stays attached with ref count 1)`,
         ),
@@ -110,43 +110,5 @@ export class ScsiManager {
       }
     }
     return undefined;
-  }
-
-  private addRequest(a: ScsiAttachment): ModifySettingRequest {
-    return compact({
-      ResourcePath: resourcePaths.scsi(a.controller, a.lun),
-      RequestType: 'Add',
-      Settings: { Type: 'VirtualDisk', Path: a.hostPath, ReadOnly: a.readOnly },
-      GuestRequest: {
-        ResourceType: 'MappedVirtualDisk',
-        RequestType: 'Add',
-        Settings:
-          this.record.os === 'windows'
-            ? { ContainerPath: a.uvmPath, Lun: a.lun }
-            : {
-                MountPath: a.uvmPath,
-                Lun: a.lun,
-                Controller: a.controller,
-                ReadOnly: a.readOnly,
-                Options: a.readOnly ? ['ro'] : undefined,
-              },
-      },
-    });
-  }
-
-  /** The guest eject always goes with the remove, with the settings of the UVM's OS (B11). */
-  private removeRequest(a: ScsiAttachment): ModifySettingRequest {
-    return compact({
-      ResourcePath: resourcePaths.scsi(a.controller, a.lun),
-      RequestType: 'Remove',
-      GuestRequest: {
-        ResourceType: 'MappedVirtualDisk',
-        RequestType: 'Remove',
-        Settings:
-          this.record.os === 'windows'
-            ? { ContainerPath: a.uvmPath, Lun: a.lun }
-            : { MountPath: a.uvmPath, Lun: a.lun, Controller: a.controller },
-      },
-    });
   }
 }

@@ -4,8 +4,8 @@
  * device's Mappings path (hcsshim's observed behaviour); the host device is never removed, and
  * a device whose mappings are all released is free again for the allocator.
  */
-import { compact, resourcePaths, type ModifySettingRequest } from '../../hcs/schema.js';
 import { UvmLayersError, withContext } from '../errors.js';
+import { mappingAdd, mappingRemove } from './documents.js';
 import { guestPaths } from '../paths.js';
 import { allocate, newPool, pageAlign, release, sizeClass } from './memory-pool.js';
 import type { UvmRecord, VpmemMappedDevice, VpmemMapping } from './record.js';
@@ -61,8 +61,8 @@ export class VpmemMappedManager {
     };
     try {
       await this.sender.modify(
-        this.addRequest(device.device, mapping),
-        this.removeRequest(device.device, mapping),
+        mappingAdd(device.device, mapping),
+        mappingRemove(device.device, mapping),
         `Add vPMEM mapping ${mappedDevice(device.device, offset)}: ${hostPath} → ${mapping.uvmPath}`,
       );
     } catch (error) {
@@ -93,8 +93,8 @@ export class VpmemMappedManager {
       () =>
         sendModify(
           this.sender,
-          this.removeRequest(deviceNumber, mapping),
-          this.addRequest(deviceNumber, mapping),
+          mappingRemove(deviceNumber, mapping),
+          mappingAdd(deviceNumber, mapping),
           `Remove vPMEM mapping ${mappedDevice(deviceNumber, offset)}: ${mapping.hostPath}`,
           `failed to remove packed vPMEM ${mapping.hostPath} at device ${deviceNumber} offset ${offset} from utility VM ${this.record.id} (it stays mapped with ref count 1)`,
         ),
@@ -130,38 +130,5 @@ export class VpmemMappedManager {
       }
     }
     return undefined;
-  }
-
-  private guestSettings(device: number, m: VpmemMapping): Record<string, unknown> {
-    return {
-      DeviceNumber: device,
-      MountPath: m.uvmPath,
-      MappingInfo: { DeviceOffsetInBytes: m.offset, DeviceSizeInBytes: m.sizeBytes },
-    };
-  }
-
-  private addRequest(device: number, m: VpmemMapping): ModifySettingRequest {
-    return compact({
-      ResourcePath: resourcePaths.vpmemMapping(device, m.offset),
-      RequestType: 'Add',
-      Settings: { HostPath: m.hostPath, ImageFormat: 'Vhd1' },
-      GuestRequest: {
-        ResourceType: 'VPMemDevice',
-        RequestType: 'Add',
-        Settings: this.guestSettings(device, m),
-      },
-    });
-  }
-
-  private removeRequest(device: number, m: VpmemMapping): ModifySettingRequest {
-    return compact({
-      ResourcePath: resourcePaths.vpmemMapping(device, m.offset),
-      RequestType: 'Remove',
-      GuestRequest: {
-        ResourceType: 'VPMemDevice',
-        RequestType: 'Remove',
-        Settings: this.guestSettings(device, m),
-      },
-    });
   }
 }

@@ -4,8 +4,8 @@
  * (no device free, layer too large) are raised before any request, so the caller can fall
  * back to SCSI with nothing to undo.
  */
-import { compact, resourcePaths, type ModifySettingRequest } from '../../hcs/schema.js';
 import { UvmLayersError } from '../errors.js';
+import { vpmemAdd, vpmemRemove } from './documents.js';
 import { guestPaths } from '../paths.js';
 import type { UvmRecord, VpmemDevice } from './record.js';
 import { dropReference } from './ref-count.js';
@@ -46,8 +46,8 @@ export class VpmemManager {
     };
     await sendModify(
       this.sender,
-      this.addRequest(entry),
-      this.removeRequest(entry),
+      vpmemAdd(entry),
+      vpmemRemove(entry),
       `Add vPMEM device ${device}: ${hostPath} → ${entry.uvmPath}`,
       `failed to add vPMEM device ${device} (${hostPath}) to utility VM ${this.record.id}`,
     );
@@ -69,8 +69,8 @@ export class VpmemManager {
       () =>
         sendModify(
           this.sender,
-          this.removeRequest(entry),
-          this.addRequest(entry),
+          vpmemRemove(entry),
+          vpmemAdd(entry),
           `Remove vPMEM device ${device}: ${entry.hostPath}`,
           `failed to remove vPMEM device ${device} (${entry.hostPath}) from utility VM ${this.record.id} (it stays attached with ref count 1)`,
         ),
@@ -82,30 +82,5 @@ export class VpmemManager {
     const used = new Set(this.record.vpmem.map((d) => d.device));
     for (let n = 0; n < this.record.options.vpmemCount; n++) if (!used.has(n)) return n;
     return undefined;
-  }
-
-  private addRequest(d: VpmemDevice): ModifySettingRequest {
-    return compact({
-      ResourcePath: resourcePaths.vpmemDevice(d.device),
-      RequestType: 'Add',
-      Settings: { HostPath: d.hostPath, ReadOnly: true, ImageFormat: 'Vhd1' },
-      GuestRequest: {
-        ResourceType: 'VPMemDevice',
-        RequestType: 'Add',
-        Settings: { DeviceNumber: d.device, MountPath: d.uvmPath },
-      },
-    });
-  }
-
-  private removeRequest(d: VpmemDevice): ModifySettingRequest {
-    return compact({
-      ResourcePath: resourcePaths.vpmemDevice(d.device),
-      RequestType: 'Remove',
-      GuestRequest: {
-        ResourceType: 'VPMemDevice',
-        RequestType: 'Remove',
-        Settings: { DeviceNumber: d.device, MountPath: d.uvmPath },
-      },
-    });
   }
 }

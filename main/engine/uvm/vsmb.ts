@@ -2,13 +2,9 @@
  * VSMB shares of a WCOW UVM: named "s" + a hex counter from s1, keyed by the cleaned folder
  * path and read-only, ref-counted, removed when the count reaches zero (seed behaviour).
  */
-import {
-  compact,
-  resourcePaths,
-  type ModifySettingRequest,
-  type VirtualSmbShareOptions,
-} from '../../hcs/schema.js';
+import { compact, type VirtualSmbShareOptions } from '../../hcs/schema.js';
 import { UvmLayersError } from '../errors.js';
+import { vsmbAdd, vsmbRemove } from './documents.js';
 import { guestPaths, vsmbShareName } from '../paths.js';
 import type { UvmRecord, VsmbShare } from './record.js';
 import { dropReference } from './ref-count.js';
@@ -66,8 +62,8 @@ export class VsmbManager {
     };
     await sendModify(
       this.sender,
-      this.addRequest(share),
-      this.removeRequest(share),
+      vsmbAdd(share),
+      vsmbRemove(share),
       `Add VSMB share ${name}: ${hostPath} → ${share.uvmPath}`,
       `failed to add VSMB share ${name} (${hostPath}) to utility VM ${this.record.id}`,
     );
@@ -88,28 +84,12 @@ export class VsmbManager {
       () =>
         sendModify(
           this.sender,
-          this.removeRequest(share),
-          this.addRequest(share),
+          vsmbRemove(share),
+          vsmbAdd(share),
           `Remove VSMB share ${name}: ${share.hostPath}`,
           `failed to remove VSMB share ${name} (${share.hostPath}) from utility VM ${this.record.id} (it stays with ref count 1)`,
         ),
       () => (this.record.vsmb = this.record.vsmb.filter((s) => s !== share)),
     );
-  }
-
-  private addRequest(s: VsmbShare): ModifySettingRequest {
-    return compact({
-      ResourcePath: resourcePaths.vsmbShares,
-      RequestType: 'Add',
-      Settings: { Name: s.name, Path: s.hostPath, Options: s.options },
-    });
-  }
-
-  private removeRequest(s: VsmbShare): ModifySettingRequest {
-    return compact({
-      ResourcePath: resourcePaths.vsmbShares,
-      RequestType: 'Remove',
-      Settings: { Name: s.name },
-    });
   }
 }
