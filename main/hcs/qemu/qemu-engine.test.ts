@@ -8,9 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLayerService } from '../../engine/service.js';
 import type { LayerService } from '../../engine/service-api.js';
 import { StateStore } from '../../store/state-store.js';
-import { HcsError, type HcsBackend } from '../backend.js';
-import { HRESULT } from '../hresult.js';
-import type { QemuBackend } from './qemu-backend.js';
+import { failingAt } from './testing/failing-backend.js';
 import { openRig, type Rig } from './testing/rig.js';
 
 let rig: Rig;
@@ -39,23 +37,6 @@ function folders(): { layers: string[]; scratch: string } {
     layers: ['base', 'mid', 'top'].map((name) => path.dirname(rig.layer(name, 2))),
     scratch: path.dirname(rig.scratch('scratch')),
   };
-}
-
-/** Fails the `n`-th modify (1-based) before it reaches the backend, as a refused document. */
-function failingAt(backend: QemuBackend, n: number): HcsBackend {
-  let count = 0;
-  return new Proxy(backend, {
-    get(target, key, receiver) {
-      if (key === 'modify') {
-        return (id: string, doc: Parameters<HcsBackend['modify']>[1]) =>
-          ++count === n
-            ? Promise.reject(new HcsError(HRESULT.E_FAIL, `injected failure of modify ${n}`))
-            : target.modify(id, doc);
-      }
-      if (key === 'close') return () => Promise.resolve();
-      return Reflect.get(target, key, receiver) as unknown;
-    },
-  });
 }
 
 describe('the engine on the qemu backend', () => {

@@ -21,10 +21,9 @@ import { StateStore } from '../../store/state-store.js';
 import { createLayer } from '../../tools/create-layer.js';
 import { createScratch } from '../../tools/create-scratch.js';
 import { findExecutable } from '../../tools/host-tools.js';
-import { HcsError, type HcsBackend } from '../backend.js';
-import { HRESULT } from '../hresult.js';
 import { listContainerFiles } from './files.js';
 import { buildUtilityVmImage, imagePaths } from './image/index.js';
+import { failingAt } from './testing/failing-backend.js';
 import { createQemuBackend, type QemuBackend } from './qemu-backend.js';
 import { loadState } from './qemu-state.js';
 import type { ReadBack } from './readback.js';
@@ -71,23 +70,6 @@ function childBundle(): string {
     });
   }
   return bundle;
-}
-
-/** Fails the `n`-th modify before it reaches QEMU, as a refused document would. */
-function failingAt(backend: QemuBackend, n: number): HcsBackend {
-  let count = 0;
-  return new Proxy(backend, {
-    get(target, key, receiver) {
-      if (key === 'modify') {
-        return (id: string, doc: Parameters<HcsBackend['modify']>[1]) =>
-          ++count === n
-            ? Promise.reject(new HcsError(HRESULT.E_FAIL, `injected failure of modify ${n}`))
-            : target.modify(id, doc);
-      }
-      if (key === 'close') return () => Promise.resolve();
-      return Reflect.get(target, key, receiver) as unknown;
-    },
-  });
 }
 
 function writeTree(root: string, files: Record<string, string>): void {

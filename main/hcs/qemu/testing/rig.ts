@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ModifySettingRequest } from '../../schema.js';
+import { docs as simDocs } from '../../sim/sim-fixtures.js';
 import { createQemuBackend, type QemuBackend } from '../qemu-backend.js';
 import { FakeQemuHost, type FakeVm } from './fake-vm.js';
 import { writeFixedVhd, writeVhdxSignature } from './vhd-fixture.js';
@@ -75,97 +76,23 @@ export function openRig(): Rig {
   };
 }
 
-/** The documents the engine sends (HCS-SPEC §4-§6, §9), as the engine's managers build them. */
+/** The LCOW documents the engine sends, in the argument order these tests use (the sim's fixtures). */
 export const docs = {
-  scsiAdd(
+  scsiAdd: (
     controller: number,
     lun: number,
     path: string,
     mountPath: string,
     readOnly: boolean,
-  ): ModifySettingRequest {
-    return {
-      ResourcePath: `VirtualMachine/Devices/Scsi/${controller}/Attachments/${lun}`,
-      RequestType: 'Add',
-      Settings: { Type: 'VirtualDisk', Path: path, ...(readOnly ? { ReadOnly: true } : {}) },
-      GuestRequest: {
-        ResourceType: 'MappedVirtualDisk',
-        RequestType: 'Add',
-        Settings: {
-          MountPath: mountPath,
-          ...(lun ? { Lun: lun } : {}),
-          ...(controller ? { Controller: controller } : {}),
-          ...(readOnly ? { ReadOnly: true, Options: ['ro'] } : {}),
-        },
-      },
-    };
-  },
-  scsiRemove(controller: number, lun: number, mountPath: string): ModifySettingRequest {
-    return {
-      ResourcePath: `VirtualMachine/Devices/Scsi/${controller}/Attachments/${lun}`,
-      RequestType: 'Remove',
-      GuestRequest: {
-        ResourceType: 'MappedVirtualDisk',
-        RequestType: 'Remove',
-        Settings: {
-          MountPath: mountPath,
-          ...(lun ? { Lun: lun } : {}),
-          ...(controller ? { Controller: controller } : {}),
-        },
-      },
-    };
-  },
-  vpmemAdd(device: number, hostPath: string): ModifySettingRequest {
-    return {
-      ResourcePath: `VirtualMachine/Devices/VirtualPMem/Devices/${device}`,
-      RequestType: 'Add',
-      Settings: { HostPath: hostPath, ReadOnly: true, ImageFormat: 'Vhd1' },
-      GuestRequest: {
-        ResourceType: 'VPMemDevice',
-        RequestType: 'Add',
-        Settings: {
-          ...(device ? { DeviceNumber: device } : {}),
-          MountPath: `/run/layers/p${device}`,
-        },
-      },
-    };
-  },
-  vpmemRemove(device: number): ModifySettingRequest {
-    return {
-      ResourcePath: `VirtualMachine/Devices/VirtualPMem/Devices/${device}`,
-      RequestType: 'Remove',
-      GuestRequest: {
-        ResourceType: 'VPMemDevice',
-        RequestType: 'Remove',
-        Settings: {
-          ...(device ? { DeviceNumber: device } : {}),
-          MountPath: `/run/layers/p${device}`,
-        },
-      },
-    };
-  },
-  combine(root: string, layers: string[], scratch: string): ModifySettingRequest {
-    return {
-      GuestRequest: {
-        ResourceType: 'CombinedLayers',
-        RequestType: 'Add',
-        Settings: {
-          ContainerRootPath: root,
-          Layers: layers.map((Path) => ({ Path })),
-          ScratchPath: scratch,
-        },
-      },
-    };
-  },
-  uncombine(root: string): ModifySettingRequest {
-    return {
-      GuestRequest: {
-        ResourceType: 'CombinedLayers',
-        RequestType: 'Remove',
-        Settings: { ContainerRootPath: root },
-      },
-    };
-  },
+  ): ModifySettingRequest => simDocs.lcowScsiAdd(controller, lun, path, readOnly, mountPath),
+  scsiRemove: (controller: number, lun: number, mountPath: string): ModifySettingRequest =>
+    simDocs.lcowScsiRemove(controller, lun, mountPath),
+  vpmemAdd: (device: number, hostPath: string): ModifySettingRequest =>
+    simDocs.vpmemAdd(device, hostPath),
+  vpmemRemove: (device: number): ModifySettingRequest => simDocs.vpmemRemove(device),
+  combine: (root: string, layers: string[], scratch: string): ModifySettingRequest =>
+    simDocs.lcowCombine(root, layers, scratch),
+  uncombine: (root: string): ModifySettingRequest => simDocs.uncombine(root),
 };
 
 export const LINUX_UVM = {
