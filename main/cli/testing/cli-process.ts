@@ -4,35 +4,17 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { buildSync } from 'esbuild';
-
-const repoRoot = path.resolve(__dirname, '..', '..', '..');
-let bundle: string | undefined;
+import { bundleForTest, REPO_ROOT } from '../../testing/bundle.js';
 
 export function cliBundle(): string {
-  if (!bundle) {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'uvm-layers-cli-'));
-    bundle = path.join(dir, 'cli.cjs');
-    buildSync({
-      entryPoints: [path.join(repoRoot, 'main', 'cli.ts')],
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'cjs',
-      outfile: bundle,
-      external: ['koffi', 'electron'],
-      logLevel: 'error',
-    });
-  }
-  return bundle;
+  return bundleForTest(path.join(REPO_ROOT, 'main', 'cli.ts'));
 }
 
 function env(stateDir: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return {
     ...process.env,
-    NODE_PATH: path.join(repoRoot, 'node_modules'),
+    NODE_PATH: path.join(REPO_ROOT, 'node_modules'),
     UVM_LAYERS_STATE_DIR: stateDir,
     ...extra,
   };

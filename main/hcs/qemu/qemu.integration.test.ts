@@ -13,7 +13,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { buildSync } from 'esbuild';
+import { bundleForTest } from '../../testing/bundle.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLayerService } from '../../engine/service.js';
 import type { LayerService } from '../../engine/service-api.js';
@@ -52,24 +52,9 @@ const title =
     ? `qemu backend end to end (skipped: ${missing.join(', ')} not installed)`
     : 'qemu backend end to end';
 
-let bundle: string | undefined;
-
 /** testing/mount-child.ts bundled to one file, as the CLI is bundled for its process tests. */
 function childBundle(): string {
-  if (!bundle) {
-    bundle = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'uvm-qemu-child-')), 'child.cjs');
-    buildSync({
-      entryPoints: [path.join(__dirname, 'testing', 'mount-child.ts')],
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'cjs',
-      outfile: bundle,
-      external: ['koffi', 'electron'],
-      logLevel: 'error',
-    });
-  }
-  return bundle;
+  return bundleForTest(path.join(__dirname, 'testing', 'mount-child.ts'));
 }
 
 function writeTree(root: string, files: Record<string, string>): void {
@@ -173,7 +158,6 @@ describe.skipIf(missing.length > 0)(title, () => {
     }
     await service?.close().catch(() => undefined);
     if (work) fs.rmSync(work, { recursive: true, force: true });
-    if (bundle) fs.rmSync(path.dirname(bundle), { recursive: true, force: true });
   }, 60_000);
 
   it('boots a real utility VM and chose its accelerator by a test boot', async () => {

@@ -8,9 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildSync } from 'esbuild';
-
-const repoRoot = path.resolve(__dirname, '..', '..', '..');
+import { bundleForTest, REPO_ROOT } from '../../testing/bundle.js';
 
 /** The child's commands; each prints progress lines the test can wait for. */
 const CHILD_SCRIPT = String.raw`
@@ -96,22 +94,13 @@ export interface RunningChild {
 
 export function prepareStoreChildren(): StoreChildren {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'uvm-layers-store-child-'));
-  const bundle = path.join(work, 'state-store.cjs');
-  buildSync({
-    entryPoints: [path.join(repoRoot, 'main', 'store', 'state-store.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    outfile: bundle,
-    external: ['koffi'],
-    logLevel: 'error',
-  });
+  const bundle = bundleForTest(path.join(REPO_ROOT, 'main', 'store', 'state-store.ts'));
   const script = path.join(work, 'child.cjs');
   fs.writeFileSync(script, CHILD_SCRIPT);
   const env = {
     ...process.env,
     STORE_BUNDLE: bundle,
-    NODE_PATH: path.join(repoRoot, 'node_modules'), // lets the bundle find koffi from a temp folder
+    NODE_PATH: path.join(REPO_ROOT, 'node_modules'), // lets the bundle find koffi from a temp folder
   };
   const children = new Set<ChildProcess>();
 
