@@ -136,6 +136,27 @@ describe('JSON output', () => {
   });
 });
 
+describe('help and version', () => {
+  it('prints the version and the command list, on their own or after a command', async () => {
+    const { version } = JSON.parse(
+      fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8'),
+    ) as { version: string };
+    for (const args of [['--version'], ['uvm', 'list', '--version']]) {
+      expect(await cli(state, args)).toEqual({
+        status: 0,
+        stdout: `uvm-layers ${version}\n`,
+        stderr: '',
+      });
+    }
+    for (const args of [['--help'], ['help'], ['mount', '--help']]) {
+      const r = await cli(state, args);
+      expect(r.status).toBe(0);
+      expect(r.stdout).toContain('mount (--uvm ID | --host) --guest-root PATH LAYER... SCRATCH');
+      expect(r.stdout).toContain('files --uvm ID --guest-root PATH [SUBPATH]');
+    }
+  });
+});
+
 describe('layer tools', () => {
   it('layer create and scratch create make folders that mount', async () => {
     const src = path.join(root, 'src');

@@ -18,6 +18,7 @@ import {
   usageError,
   type Parsed,
 } from './args.js';
+import { version } from '../../package.json';
 import { findCommand, helpText, type CommandContext, type Output } from './commands.js';
 
 export interface Io {
@@ -64,17 +65,15 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
   let service: LayerService | undefined;
   try {
     const { words, rest } = splitCommand(argv);
-    if (words.length === 0 || words[0] === 'help' || argv.includes('--help')) {
-      if (words.length === 0 && !argv.includes('--help') && words[0] !== 'help') {
-        throw usageError(`no command given; run \`uvm-layers --help\``);
-      }
+    if (argv.includes('--version')) {
+      io.stdout(`uvm-layers ${version}\n`);
+      return 0;
+    }
+    if (argv.includes('--help') || words[0] === 'help') {
       io.stdout(`${helpText()}\n`);
       return 0;
     }
-    if (words[0] === '--version' || argv.includes('--version')) {
-      io.stdout('uvm-layers 0.1.0\n');
-      return 0;
-    }
+    if (words.length === 0) throw usageError('no command given; run `uvm-layers --help`');
     const found = findCommand(words);
     if (!found)
       throw usageError(`unknown command \`${words.join(' ')}\`; run \`uvm-layers --help\``);
