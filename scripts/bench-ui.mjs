@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
+import { bundleNode } from './bundle-node.mjs';
 import { chromium } from 'playwright-core';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -22,7 +22,7 @@ const CHROMIUM = process.env.UVM_LAYERS_CHROMIUM ?? '/usr/bin/chromium';
 
 const work = mkdtempSync(path.join(tmpdir(), 'uvm-layers-bench-'));
 const bundle = path.join(work, 'server.cjs');
-await build({
+await bundleNode({
   stdin: {
     contents: `
       export { MemoryLayerService } from './main/ipc/testing/memory-service.ts';
@@ -32,10 +32,6 @@ await build({
     resolveDir: root,
     loader: 'ts',
   },
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node20',
   outfile: bundle,
   external: ['koffi', 'electron', 'bufferutil', 'utf-8-validate'],
   logLevel: 'warning',

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { bundleNode } from './bundle-node.mjs';
 import { ensureElectronBinary } from './electron-binary.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -18,15 +18,9 @@ function run(command, args) {
 }
 
 if (process.env.E2E_SKIP_BUILD !== '1') run('npm', ['run', '--silent', 'build']);
-await build({
+await bundleNode({
   entryPoints: ['e2e/support/serve-main.ts'],
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
   outfile: 'out/e2e/serve.cjs',
-  external: ['koffi', 'electron'],
-  logLevel: 'warning',
 });
 
 if (!ensureElectronBinary(root)) {

@@ -1,7 +1,7 @@
 // `npm run uvm-image`: builds the QEMU utility VM's kernel + initramfs under the state directory
 // (UVM_LAYERS_STATE_DIR, else the app's default). Bundles main/hcs/qemu/image with esbuild and
 // runs it with plain Node, like scripts/bench.mjs.
-import { build } from 'esbuild';
+import { bundleNode } from './bundle-node.mjs';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,15 +28,9 @@ buildUtilityVmImage({ stateDir, log: (line) => console.log('uvm-image: ' + line)
 );
 `;
 try {
-  await build({
+  await bundleNode({
     stdin: { contents: entry, resolveDir: root, sourcefile: 'uvm-image-entry.ts', loader: 'ts' },
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
     outfile: out,
-    external: ['koffi', 'electron'],
-    logLevel: 'warning',
     // The builder finds native/guest-agent by walking up from its own folder.
     define: { __dirname: JSON.stringify(join(root, 'main', 'hcs', 'qemu', 'image')) },
   });
