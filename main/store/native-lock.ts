@@ -7,9 +7,8 @@
  */
 import fs from 'node:fs';
 import { UvmLayersError } from '../engine/errors.js';
+import { loadKoffi as loadNativeKoffi, type Koffi } from '../../native/koffi-loader.js';
 import { ioError } from './store-errors.js';
-
-type Koffi = typeof import('koffi');
 
 /** One open lock file. tryLock never waits; callers poll (async) or sleep (sync) between tries. */
 export interface OsLockFile {
@@ -24,20 +23,13 @@ export function openOsLockFile(file: string): OsLockFile {
   return process.platform === 'win32' ? WindowsLockFile.open(file) : PosixLockFile.open(file);
 }
 
-let koffi: Koffi | undefined;
-
 /** koffi is loaded on the first lock only: commands that never lock do not pay for the native module. */
 function loadKoffi(): Koffi {
-  if (koffi === undefined) {
-    try {
-      // A synchronous lazy load needs require(); the output is CommonJS (module NodeNext).
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      koffi = require('koffi') as Koffi;
-    } catch (error) {
-      throw nativeUnavailable('the koffi module', error);
-    }
+  try {
+    return loadNativeKoffi();
+  } catch (error) {
+    throw nativeUnavailable('the koffi module', error);
   }
-  return koffi;
 }
 
 function nativeUnavailable(what: string, cause: unknown): UvmLayersError {
